@@ -1,0 +1,1 @@
+// Benchmark entry points (exported from index.ts) — owned by the bench work.
