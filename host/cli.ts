@@ -1,0 +1,70 @@
+// simple-im-agent CLI. Contracts (others script against them; extend, never change):
+//   check <sip|msrp|sdp|cpim> [--stream N] [--transport udp|tcp] [--sessions ID,..] [--max-size N] FILE...
+//     one JSON line per file: {"file","verdict":"valid"|"invalid","code":N|null,"reason"}
+//     exit 0 when every file was read; 2 on usage errors; 1 when a file could not be read.
+import { readFileSync } from "node:fs";
+import { loadCore } from "./loader.ts";
+import { checkBytes, PROTO_ID, type Proto, type CheckOptions } from "./check.ts";
+
+const USAGE = `usage: simple-im-agent check <sip|msrp|sdp|cpim> [--stream N] [--transport udp|tcp] [--sessions ID,...] [--max-size N] FILE...`;
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`simple-im-agent: ${msg}\n`);
+  process.stderr.write(USAGE + "\n");
+  process.exit(2);
+}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) < 1) usage(`${flag} needs a positive integer`);
+  return Number(v);
+}
+
+export function runCheck(args: string[]): number {
+  const proto = args[0] as Proto;
+  if (!proto || !(proto in PROTO_ID)) usage(`check needs a protocol: sip, msrp, sdp or cpim`);
+  const opt: CheckOptions = {};
+  const files: string[] = [];
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--stream") opt.stream = positiveInt(a, args[++i]);
+    else if (a === "--transport") {
+      const t = args[++i];
+      if (t !== "udp" && t !== "tcp") usage("--transport is udp or tcp");
+      opt.transport = t;
+    } else if (a === "--sessions") {
+      const s = args[++i];
+      if (s === undefined) usage("--sessions needs a list");
+      opt.sessions = s.split(",").filter((x) => x.length > 0);
+    } else if (a === "--max-size") opt.maxSize = positiveInt(a, args[++i]);
+    else if (a === "--") files.push(...args.slice(i + 1)), (i = args.length);
+    else if (a.startsWith("--")) usage(`unknown option ${a}`);
+    else files.push(a);
+  }
+  if (files.length === 0) usage("check needs at least one FILE");
+  const core = loadCore();
+  let status = 0;
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      process.stderr.write(`simple-im-agent: cannot read ${file}: ${(err as Error).message}\n`);
+      status = 1;
+      continue;
+    }
+    const r = checkBytes(core, proto, bytes, opt);
+    process.stdout.write(JSON.stringify({ file, verdict: r.verdict, code: r.code, reason: r.reason }) + "\n");
+  }
+  return status;
+}
+
+function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "check": return runCheck(rest);
+    case undefined: case "-h": case "--help": usage();
+    default: usage(`unknown command ${cmd}`);
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
