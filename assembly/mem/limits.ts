@@ -35,3 +35,49 @@ export const MSRP_MAX_SIZE_DEFAULT: u64 = 16777216;
 
 /** Reason text buffer (ASCII) for the last error, read by the host. */
 export const REASON_CAP: i32 = 128;
+
+/** Largest SDP body the check driver accumulates (SIP bodies are small); more -> 413. */
+export const SDP_BODY_MAX: i32 = 16384;
+/** Largest message/cpim body the check driver accumulates; more -> 413. */
+export const CPIM_BODY_MAX: i32 = 16384;
+/** URIs kept per a=path (RFC 4975 §8: relays first, then the endpoint). */
+export const SDP_PATH_MAX: i32 = 8;
+
+/** MSRP end-line holdback: CRLF "-------" tid(<=32) flag CRLF is at most 44 bytes (RFC 4975 §9). */
+export const MSRP_HOLD_CAP: i32 = 48;
+/** Bytes of the comma-separated known-session list the MSRP check driver keeps. */
+export const MSRP_SESS_LIST_CAP: i32 = 512;
+
+// ---- Registrar location table (assembly/server/location.ts, RFC 3261 §10.3) ----
+/** Address-of-record slots in the location table; none free (and none reclaimable) -> 503. */
+export const LOC_AOR_MAX: i32 = 32;
+/** Contact bindings kept per AOR; one more -> 503 (RFC 3261 leaves the limit to the registrar). */
+export const LOC_CONTACT_MAX: i32 = 4;
+/** Bytes of a canonical AOR ("sips:" user "@" host ":" port); longer -> 404 (cannot be a user here). */
+export const LOC_AOR_CAP: i32 = 128;
+/** Bytes of a stored Contact URI (copied, the proxy forwards to it); longer -> 500. */
+export const LOC_URI_CAP: i32 = 256;
+/** Call-ID bytes stored per binding; longer Call-IDs are kept as prefix + length + FNV-1a hash. */
+export const LOC_CALLID_CAP: i32 = 128;
+/** Received source address bytes ("[v6]:port" text) per binding; longer -> not stored. */
+export const LOC_SRC_CAP: i32 = 64;
+/** Pending "registration change" events; when full, new events are dropped and counted. */
+export const LOC_EVENT_MAX: i32 = 32;
+/** RFC 3261 §10.3 step 7: 0 < expires < this -> 423 Interval Too Brief (+ Min-Expires). */
+export const MIN_EXPIRES_S: i32 = 60;
+/** Longer requested intervals are shortened to this (§10.3 step 7: the registrar MAY shorten). */
+export const MAX_EXPIRES_S: i32 = 3600;
+/** No expires param and no Expires header: registrar's default (§10.2.1.1, one hour). */
+export const DEFAULT_EXPIRES_S: i32 = 3600;
+
+/** RFC 3261 §17 transactions in the fixed pool (handle = index | generation << 8, so <= 256). Full -> 503 + Retry-After. */
+export const TXN_MAX: i32 = 32;
+/** Bytes of the last message a transaction keeps for retransmission over UDP (request, final response, ACK). */
+export const TXN_MSG_CAP: i32 = 4096;
+/** Branch bytes kept per transaction for the §17.2.3 match (longer branches also keep a hash of the whole). */
+export const TXN_BRANCH_CAP: i32 = 64;
+/** Transaction action queue (records the caller drains); a few per transaction per call. */
+export const TXN_ACT_MAX: i32 = 128;
+
+/** SIP check driver buffer (assembly/check/sip.ts): one datagram or the whole stream input. */
+export const SIP_CHECK_CAP: i32 = 65536;
