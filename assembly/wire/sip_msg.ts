@@ -66,6 +66,11 @@ export class SipMsg {
   err: i32;
   /** Header table: SIP_HDR_MAX entries of HDR_STRIDE bytes. */
   hdrs: usize;
+  /** (added by wire/sip.ts) Offset just past the header section (== bodyOff; == len of the
+   *  header bytes when a datagram has no empty line). */
+  hdrEnd: i32;
+  /** (added) Offset of the first byte of the start line (leading CRLFs skipped, RFC 3261 §7.5). */
+  startOff: i32;
 
   // @ts-ignore: decorator
   @inline hdrType(i: i32): i32 { return load<i32>(this.hdrs + <usize>(i * HDR_STRIDE)); }
