@@ -1,4 +1,5 @@
-// Benchmark entry points (exported from index.ts) — owned by the bench work (bench/run.ts).
+// Benchmark entry points, compiled into their own module build/bench.wasm (this file
+// re-exports the agent's ABI from index.ts, so the product module carries no bench code) — owned by the bench work (bench/run.ts).
 // The host copies one input into the inbox (inboxPtr()) and calls one export, which runs
 // the parser `iters` times inside Wasm, so the JS->Wasm call and the copy are amortised
 // and the figure is the parser's own cost. Each export returns a checksum folded from the
@@ -6,6 +7,7 @@
 // input does not parse. Storage is memory.data() of this file only (the bench never
 // touches the agent's own parsers or connection state); nothing is allocated.
 
+export * from "./index";
 import { INBOX } from "./mem/regions";
 import { INBOX_CAP, SIP_HDR_MAX, MSRP_HDR_MAX, CONN_RX_CAP, SDP_ATTR_MAX, SDP_MEDIA_MAX } from "./mem/limits";
 import { SipMsg, sipMsgAt, HDR_STRIDE } from "./wire/sip_msg";

@@ -2,7 +2,7 @@
 // process, on the same octets. Prints a table and writes bench/results.json
 // (rows {name, unit, ours, peer, ratio}; ratio = ours/peer, > 1 means ours is faster).
 //
-//   BENCH_WASM=path/to.wasm   module to load (default build/agent.wasm)
+//   BENCH_WASM=path/to.wasm   module to load (default build/bench.wasm: the agent plus bench exports)
 //   BENCH_QUICK=1             shorter rounds (smoke run)
 //
 // Ours runs the parser N times inside Wasm per call (assembly/bench.ts), so the
@@ -19,7 +19,7 @@ import { loadWasm, wasmInfo, type BenchWasm } from "./wasm.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..");
 const corpus = path.resolve(repoRoot, "../shared/corpus");
-const wasmPath = path.resolve(repoRoot, process.env.BENCH_WASM ?? "build/agent.wasm");
+const wasmPath = path.resolve(repoRoot, process.env.BENCH_WASM ?? "build/bench.wasm");
 const quick = process.env.BENCH_QUICK === "1";
 const ROUND_NS = quick ? 30e6 : 120e6;
 const ROUNDS = quick ? 3 : 7;
