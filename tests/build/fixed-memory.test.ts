@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
+import { spawnSync } from "node:child_process";
 import { wasmPath, loadCore } from "../../host/loader.ts";
 
 for (const which of ["release", "debug"] as const) {
@@ -19,6 +20,13 @@ for (const which of ["release", "debug"] as const) {
     const wm = new WebAssembly.Module(bytes);
     const imports = WebAssembly.Module.imports(wm).map((i) => `${i.module}.${i.name}`);
     if (which === "release") assert.deepEqual(imports, [], "release imports nothing (abort= removed)");
+    // A second, independent disassembler: wabt's wasm-objdump (installed by .ci/run).
+    const objdump = spawnSync("wasm-objdump", ["-d", wasmPath(which)], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (objdump.error === undefined) {
+      assert.equal(objdump.status, 0, objdump.stderr);
+      assert.ok(objdump.stdout.includes("func["), "wasm-objdump disassembled the code");
+      assert.equal((objdump.stdout.match(/memory\.grow/g) ?? []).length, 0, "wasm-objdump finds no memory.grow");
+    } else assert.equal(process.env.CI, undefined, "CI must have wasm-objdump (.ci/run installs wabt)");
   });
 }
 
