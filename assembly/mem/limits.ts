@@ -81,3 +81,17 @@ export const TXN_ACT_MAX: i32 = 128;
 
 /** SIP check driver buffer (assembly/check/sip.ts): one datagram or the whole stream input. */
 export const SIP_CHECK_CAP: i32 = 65536;
+
+// ---- Dialogs (assembly/sip/dialog.ts, RFC 3261 §12) ----
+/** Dialogs in the fixed pool (handle = index | generation << 8, so <= 256). Full -> 486 Busy Here (§21.4.24). */
+export const DIALOG_MAX: i32 = 16;
+/** Call-ID bytes kept per dialog; longer -> the dialog is refused (500 at a UAS). */
+export const DIALOG_CALLID_CAP: i32 = 128;
+/** Bytes of one tag (local or remote) kept per dialog. */
+export const DIALOG_TAG_CAP: i32 = 64;
+/** Bytes of the local / remote name-addr (From/To value without its tag) and of the remote target URI. */
+export const DIALOG_URI_CAP: i32 = 256;
+/** Route set entries per dialog (§12.1.1/§12.1.2: one per Record-Route value); more -> refused. */
+export const DIALOG_ROUTE_MAX: i32 = 8;
+/** Bytes of all route set entries of one dialog together. */
+export const DIALOG_ROUTE_CAP: i32 = 1024;
