@@ -325,8 +325,14 @@ export function sipHeadParse(b: usize, start: i32, limit: i32, closed: bool, m: 
     let next = -1;
     // value: up to a CRLF not followed by SP/HTAB; every pass moves pos forward
     while (pos < limit) {
+      // fast path: eight value bytes at a time while none is below 14 (SWAR, exact: only
+      // CR, LF and other controls stop it; the load stays inside [0, limit))
+      if (pos + 8 <= limit) {
+        const x = load<u64>(b + <usize>pos);
+        if (((x - 0x0e0e0e0e0e0e0e0e) & ~x & 0x8080808080808080) == 0) { pos += 8; continue; }
+      }
       c = at(b, pos);
-      if (c > 13) { pos++; continue; }   // fast path: most value bytes
+      if (c > 13) { pos++; continue; }   // most value bytes
       if (c == 13) {
         if (pos + 1 >= limit) break;
         if (at(b, pos + 1) != 10) return fail(m, SipErr.BareLf);

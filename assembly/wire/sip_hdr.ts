@@ -29,18 +29,64 @@ import { uriScheme, uriParse, uriAbsoluteOk, UriScheme, SipUri, hostKindOf, Host
 // @ts-ignore: decorator
 @inline function isTok(c: u32): bool { return isClass(c, C_TOKEN); }
 
-export function skipLws(b: usize, i: i32, end: i32): i32 {
-  while (i < end && isLws(at(b, i))) i++;
+// Value char classes (one load per byte, as mem/bytes.ts CLASS): LWS here includes CR/LF
+// (folded lines stay in the raw value), gen-value adds the host bytes ':' '[' ']' to token.
+const H_LWS: u32 = 1;     // SP / HTAB / CR / LF
+const H_TOK: u32 = 2;     // token (§25.1)
+const H_GEN: u32 = 4;     // token / ":" / "[" / "]" (gen-value without quoted-string)
+const H_VSTOP: u32 = 8;   // ends a Via sent-by host: ":" / ";" / LWS
+// @ts-ignore: decorator
+@lazy const HCLS: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 0, 0, 9, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  9, 6, 0, 0, 0, 6, 0, 6, 0, 0, 6, 6, 0, 6, 6, 0,
+  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 12, 8, 0, 0, 0, 0,
+  0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4, 0, 4, 0, 6,
+  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 6, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+// @ts-ignore: decorator
+@inline function hc(c: u32): u32 { return <u32>load<u8>(HCLS + <usize>c); }
+
+// Inlined forms used by the parsers below (the exported ones are for other modules).
+// @ts-ignore: decorator
+@inline function lwsSkip(b: usize, i: i32, end: i32): i32 {
+  while (i < end && (hc(at(b, i)) & H_LWS) != 0) i++;
   return i;
 }
-export function trimLwsEnd(b: usize, off: i32, end: i32): i32 {
-  while (end > off && isLws(at(b, end - 1))) end--;
+// @ts-ignore: decorator
+@inline function lwsTrim(b: usize, off: i32, end: i32): i32 {
+  while (end > off && (hc(at(b, end - 1)) & H_LWS) != 0) end--;
   return end;
 }
-function tokenEnd(b: usize, i: i32, end: i32): i32 {
+export function skipLws(b: usize, i: i32, end: i32): i32 { return lwsSkip(b, i, end); }
+export function trimLwsEnd(b: usize, off: i32, end: i32): i32 { return lwsTrim(b, off, end); }
+// @ts-ignore: decorator
+@inline function tokenEnd(b: usize, i: i32, end: i32): i32 {
   while (i < end && isTok(at(b, i))) i++;
   return i;
 }
+// Caseless tests of parameter names against lowercase letters, 1/2/4/8 bytes at a time
+// (little-endian words): c | 0x20 equals a lowercase letter only for that letter or its
+// capital, so this is exactly eqNoCase for all-letter names. Callers check the length first,
+// so every load stays inside the name.
+// @ts-ignore: decorator
+@inline function lc(b: usize, i: i32): u32 { return at(b, i) | 0x20; }
+// @ts-ignore: decorator
+@inline function lc2(b: usize, i: i32): u32 { return <u32>load<u16>(b + <usize>i) | 0x2020; }
+// @ts-ignore: decorator
+@inline function lc4(b: usize, i: i32): u32 { return load<u32>(b + <usize>i) | 0x20202020; }
+// @ts-ignore: decorator
+@inline function lc8(b: usize, i: i32): u64 { return load<u64>(b + <usize>i) | 0x2020202020202020; }
 
 /** quoted-string starting at i (a '"'): index after the closing '"', or -1 (§25.1 quoted-pair excludes CR/LF). */
 export function quotedEnd(b: usize, i: i32, end: i32): i32 {
@@ -60,11 +106,32 @@ export function quotedEnd(b: usize, i: i32, end: i32): i32 {
   return -1;
 }
 
+// SWAR filters (eight bytes in one u64, as in glibc's strlen): exact as to whether any byte
+// matches, used only to skip runs that hold no byte of interest.
+const SW_ONES: u64 = 0x0101010101010101;
+const SW_HIGH: u64 = 0x8080808080808080;
+/** Some byte of x is zero. */
+// @ts-ignore: decorator
+@inline function swZero(x: u64): bool { return ((x - SW_ONES) & ~x & SW_HIGH) != 0; }
+/** Some byte of x is below n (n <= 128). */
+// @ts-ignore: decorator
+@inline function swLess(x: u64, n: u64): bool { return ((x - n * SW_ONES) & ~x & SW_HIGH) != 0; }
+/** Some byte of x equals k. */
+// @ts-ignore: decorator
+@inline function swHas(x: u64, k: u64): bool { return swZero(x ^ (k * SW_ONES)); }
+/** Some byte of x is '"', ',', '<' or '>' ('<' | 2 == '>'). */
+// @ts-ignore: decorator
+@inline function hasListByte(x: u64): bool {
+  return swHas(x, 34) || swHas(x, 44) || swHas(x | (2 * SW_ONES), 62);
+}
+
 /** End of the list element starting at pos: the next ',' outside quotes and <> (or end). */
 export function listElemEnd(b: usize, pos: i32, end: i32): i32 {
   let i = pos;
   let angle = false;
   while (i < end) {
+    // eight bytes at a time while none of them is '"' ',' '<' '>' (the load stays inside [pos, end))
+    if (i + 8 <= end && !hasListByte(load<u64>(b + <usize>i))) { i += 8; continue; }
     const c = at(b, i);
     if (c == 34) {
       const q = quotedEnd(b, i, end);
@@ -84,11 +151,7 @@ function genValueEnd(b: usize, i: i32, end: i32): i32 {
   if (i >= end) return -1;
   if (at(b, i) == 34) return quotedEnd(b, i, end);
   const s = i;
-  while (i < end) {
-    const c = at(b, i);
-    if (!(isTok(c) || c == 58 || c == 91 || c == 93)) break;   // host adds ':' '[' ']' (IPv6, RFC 5118 §4.5)
-    i++;
-  }
+  while (i < end && (hc(at(b, i)) & H_GEN) != 0) i++;   // host adds ':' '[' ']' (IPv6, RFC 5118 §4.5)
   return i > s ? i : -1;
 }
 
@@ -103,9 +166,9 @@ function paramAt(b: usize, i: i32, end: i32): i32 {
   const ne = tokenEnd(b, i, end);
   if (ne == i) return -1;
   pNameOff = i; pNameLen = ne - i; pValOff = -1; pValLen = 0;
-  let j = skipLws(b, ne, end);
+  let j = lwsSkip(b, ne, end);
   if (j < end && at(b, j) == 61) {
-    j = skipLws(b, j + 1, end);
+    j = lwsSkip(b, j + 1, end);
     const ve = genValueEnd(b, j, end);
     if (ve < 0) return -1;
     pValOff = j; pValLen = ve - j;
@@ -117,13 +180,13 @@ function paramAt(b: usize, i: i32, end: i32): i32 {
 /** Generic ";name[=value]" lookup over a params span (as stored in the views); (valOff<<32)|valLen or -1. */
 export function paramFind(b: usize, off: i32, len: i32, name: string): i64 {
   const end = off + len;
-  let i = skipLws(b, off, end);
+  let i = lwsSkip(b, off, end);
   for (let guard = 0; guard < len + 1 && i < end; guard++) {
-    if (at(b, i) == 59) i = skipLws(b, i + 1, end);
+    if (at(b, i) == 59) i = lwsSkip(b, i + 1, end);
     const e = paramAt(b, i, end);
     if (e < 0) return -1;
     if (eqNoCase(b + pNameOff, pNameLen, name)) return (<i64>(pValOff < 0 ? e : pValOff) << 32) | <i64>pValLen;
-    i = skipLws(b, e, end);
+    i = lwsSkip(b, e, end);
     if (i >= end || at(b, i) != 59) break;
   }
   return -1;
@@ -131,8 +194,8 @@ export function paramFind(b: usize, off: i32, len: i32, name: string): i64 {
 
 /** 1*DIGIT <= max surrounded by LWS; -1 when malformed or too large. */
 export function scalarParse(b: usize, off: i32, len: i32, max: u64): i64 {
-  const end = trimLwsEnd(b, off, off + len);
-  const s = skipLws(b, off, end);
+  const end = lwsTrim(b, off, off + len);
+  const s = lwsSkip(b, off, end);
   if (s >= end) return -1;
   let v: u64 = 0;
   for (let i = s; i < end; i++) {
@@ -172,23 +235,23 @@ export function viaParse(b: usize, off: i32, len: i32, v: SipVia): i32 {
   const end = off + len;
   v.port = -1; v.paramsOff = -1; v.paramsLen = 0; v.branchOff = -1; v.branchLen = 0;
   v.receivedOff = -1; v.receivedLen = 0; v.rport = -1; v.maddrOff = -1; v.maddrLen = 0; v.ttl = -1;
-  let i = skipLws(b, off, end);
+  let i = lwsSkip(b, off, end);
   let e = tokenEnd(b, i, end);
   if (e == i) return SipErr.Via;
   v.protoOff = i; v.protoLen = e - i;
-  i = skipLws(b, e, end);
+  i = lwsSkip(b, e, end);
   if (i >= end || at(b, i) != 47) return SipErr.Via;
-  i = skipLws(b, i + 1, end);
+  i = lwsSkip(b, i + 1, end);
   e = tokenEnd(b, i, end);
   if (e == i) return SipErr.Via;
   v.verOff = i; v.verLen = e - i;
-  i = skipLws(b, e, end);
+  i = lwsSkip(b, e, end);
   if (i >= end || at(b, i) != 47) return SipErr.Via;
-  i = skipLws(b, i + 1, end);
+  i = lwsSkip(b, i + 1, end);
   e = tokenEnd(b, i, end);
   if (e == i) return SipErr.Via;
   v.transOff = i; v.transLen = e - i;
-  i = skipLws(b, e, end);
+  i = lwsSkip(b, e, end);
   if (i == e) return SipErr.Via;          // LWS required before sent-by
   // sent-by = host [ COLON port ]
   const hs = i;
@@ -197,19 +260,19 @@ export function viaParse(b: usize, off: i32, len: i32, v: SipVia): i32 {
     if (i >= end) return SipErr.Via;
     i++;
   } else {
-    while (i < end) { const c = at(b, i); if (c == 58 || c == 59 || isLws(c)) break; i++; }
+    while (i < end && (hc(at(b, i)) & H_VSTOP) == 0) i++;   // up to ':' ';' or LWS
   }
   if (hostKindOf(b, hs, i - hs) == HostKind.None) return SipErr.Via;
   v.hostOff = hs; v.hostLen = i - hs;
-  i = skipLws(b, i, end);
+  i = lwsSkip(b, i, end);
   if (i < end && at(b, i) == 58) {
-    i = skipLws(b, i + 1, end);
+    i = lwsSkip(b, i + 1, end);
     const ps = i;
     let p = 0;
     while (i < end && isClass(at(b, i), C_DIGIT)) { p = p * 10 + <i32>(at(b, i) - 48); i++; if (p > 65535) return SipErr.Via; }
     if (i == ps) return SipErr.Via;
     v.port = p;
-    i = skipLws(b, i, end);
+    i = lwsSkip(b, i, end);
   }
   if (i < end) {
     if (at(b, i) != 59) return SipErr.Via;
@@ -218,32 +281,34 @@ export function viaParse(b: usize, off: i32, len: i32, v: SipVia): i32 {
   // via-params: ttl / maddr / received / branch / extension (§20.42); empty params are errors (RFC 4475 badinv01)
   while (i < end) {
     if (at(b, i) != 59) return SipErr.Via;
-    i = skipLws(b, i + 1, end);
+    i = lwsSkip(b, i + 1, end);
     const pe = paramAt(b, i, end);
     if (pe < 0) return SipErr.Via;
-    if (eqNoCase(b + pNameOff, pNameLen, "branch")) {
+    // dispatch on the length, then compare the name as words (no string compare per param)
+    const po = pNameOff, nl = pNameLen;
+    if (nl == 6 && lc4(b, po) == 0x6e617262 && lc2(b, po + 4) == 0x6863) {              // "branch"
       if (pValOff < 0) return SipErr.Via;
       v.branchOff = pValOff; v.branchLen = pValLen;
-    } else if (eqNoCase(b + pNameOff, pNameLen, "received")) {
+    } else if (nl == 8 && lc8(b, po) == 0x6465766965636572) {                            // "received"
       if (pValOff < 0) return SipErr.Via;
       v.receivedOff = pValOff; v.receivedLen = pValLen;
-    } else if (eqNoCase(b + pNameOff, pNameLen, "rport")) {
+    } else if (nl == 5 && lc4(b, po) == 0x726f7072 && lc(b, po + 4) == 116) {           // "rport"
       if (pValOff < 0) v.rport = 0;
       else {
         const r = scalarParse(b, pValOff, pValLen, 65535);
         if (r < 0) return SipErr.Via;
         v.rport = <i32>r;
       }
-    } else if (eqNoCase(b + pNameOff, pNameLen, "maddr")) {
+    } else if (nl == 5 && lc4(b, po) == 0x6464616d && lc(b, po + 4) == 114) {           // "maddr"
       if (pValOff < 0) return SipErr.Via;
       v.maddrOff = pValOff; v.maddrLen = pValLen;
-    } else if (eqNoCase(b + pNameOff, pNameLen, "ttl")) {
+    } else if (nl == 3 && lc2(b, po) == 0x7474 && lc(b, po + 2) == 108) {                // "ttl"
       if (pValOff < 0) return SipErr.Via;
       const t = scalarParse(b, pValOff, pValLen, 255);
       if (t < 0) return SipErr.Via;
       v.ttl = <i32>t;
     }
-    i = skipLws(b, pe, end);
+    i = lwsSkip(b, pe, end);
   }
   return SipErr.Ok;
 }
@@ -283,10 +348,8 @@ const NA_URI = changetype<SipUri>(memory.data(offsetof<SipUri>(), 8));
 
 /** URI check used inside From/To/Contact/Route: sip/sips strictly, any other scheme as absoluteURI. */
 function uriKind(b: usize, off: i32, len: i32): i32 {
-  const s = uriScheme(b, off, len);
-  if (s == UriScheme.None) return UriScheme.None;
-  if (s == UriScheme.Sip || s == UriScheme.Sips) return uriParse(b, off, len, NA_URI) ? s : UriScheme.None;
-  return uriAbsoluteOk(b, off, len) ? s : UriScheme.None;
+  // uriParse finds the scheme once and checks non-sip schemes as absoluteURI itself
+  return uriParse(b, off, len, NA_URI) ? NA_URI.scheme : UriScheme.None;
 }
 
 /**
@@ -296,33 +359,44 @@ function uriKind(b: usize, off: i32, len: i32): i32 {
  * may not hold ',', ';' or '?' (§20.10: those need <>; RFC 4475 regbadct).
  */
 export function nameAddrParse(b: usize, off: i32, len: i32, na: SipNameAddr, flags: i32, err: i32): i32 {
-  const end = trimLwsEnd(b, off, off + len);
+  const end = lwsTrim(b, off, off + len);
   na.star = 0; na.dispOff = -1; na.dispLen = 0; na.uriOff = -1; na.uriLen = 0; na.scheme = 0; na.angle = 0;
   na.paramsOff = -1; na.paramsLen = 0; na.tagOff = -1; na.tagLen = 0; na.expires = -1;
-  let i = skipLws(b, off, end);
+  let i = lwsSkip(b, off, end);
   if (i >= end) return err;
   let c = at(b, i);
-  if (c == 42 && (flags & NA_ALLOW_STAR) != 0 && skipLws(b, i + 1, end) == end) { na.star = 1; return SipErr.Ok; }
+  if (c == 42 && (flags & NA_ALLOW_STAR) != 0 && lwsSkip(b, i + 1, end) == end) { na.star = 1; return SipErr.Ok; }
   let lt = -1;
   if (c == 34) {
     const q = quotedEnd(b, i, end);
     if (q < 0) return err;                     // RFC 4475 quotbal
     na.dispOff = i; na.dispLen = q - i;
-    lt = skipLws(b, q, end);
+    lt = lwsSkip(b, q, end);
     if (lt >= end || at(b, lt) != 60) return err;
   } else {
     let j = i;
-    while (j < end && (isTok(at(b, j)) || isLws(at(b, j)))) j++;
+    while (j < end) {
+      const d = at(b, j);
+      if ((hc(d) & (H_TOK | H_LWS)) == 0) break;   // token / LWS
+      j++;
+    }
     if (j < end && at(b, j) == 60) {
       lt = j;
-      const de = trimLwsEnd(b, i, j);
+      const de = lwsTrim(b, i, j);
       if (de > i) { na.dispOff = i; na.dispLen = de - i; }
     }
   }
   if (lt >= 0) {
     const us = lt + 1;
     let gt = us;
-    while (gt < end && at(b, gt) != 62) { if (isLws(at(b, gt))) return err; gt++; }
+    while (gt < end) {
+      // eight bytes at a time while none is '>' or below 33 (LWS is 9, 10, 13, 32)
+      if (gt + 8 <= end) { const x = load<u64>(b + <usize>gt); if (!swLess(x, 33) && !swHas(x, 62)) { gt += 8; continue; } }
+      const d = at(b, gt);
+      if (d == 62) break;
+      if (isLws(d)) return err;
+      gt++;
+    }
     if (gt >= end || gt == us) return err;
     na.uriOff = us; na.uriLen = gt - us; na.angle = 1;
     i = gt + 1;
@@ -340,23 +414,24 @@ export function nameAddrParse(b: usize, off: i32, len: i32, na: SipNameAddr, fla
   na.scheme = uriKind(b, na.uriOff, na.uriLen);
   if (na.scheme == UriScheme.None) return err;
   // *( SEMI param )
-  i = skipLws(b, i, end);
+  i = lwsSkip(b, i, end);
   if (i < end) { na.paramsOff = i; na.paramsLen = end - i; }
   while (i < end) {
     if (at(b, i) != 59) return err;
-    i = skipLws(b, i + 1, end);
+    i = lwsSkip(b, i + 1, end);
     const pe = paramAt(b, i, end);
     if (pe < 0) return err;                    // empty param: RFC 4475 badinv01 Contact ";;;;"
-    if (eqNoCase(b + pNameOff, pNameLen, "tag")) {
+    const po = pNameOff, nl = pNameLen;   // length first, then the name as words (as in viaParse)
+    if (nl == 3 && lc2(b, po) == 0x6174 && lc(b, po + 2) == 103) {                      // "tag"
       if (pValOff < 0) return err;
       na.tagOff = pValOff; na.tagLen = pValLen;
-    } else if (eqNoCase(b + pNameOff, pNameLen, "expires")) {
+    } else if (nl == 7 && lc4(b, po) == 0x69707865 && lc2(b, po + 4) == 0x6572 && lc(b, po + 6) == 115) {   // "expires"
       if (pValOff < 0) return err;
       const x = scalarParse(b, pValOff, pValLen, 4294967295);   // delta-seconds, §20.10 / RFC 4475 scalar02
       if (x < 0) return err;
       na.expires = x;
     }
-    i = skipLws(b, pe, end);
+    i = lwsSkip(b, pe, end);
   }
   return SipErr.Ok;
 }
@@ -374,8 +449,8 @@ export function sipCSeqAt(store: usize): SipCSeq { return changetype<SipCSeq>(st
 
 /** CSeq = 1*DIGIT LWS Method; the number must be < 2^31 (§8.1.1.5, RFC 4475 scalar02/scalarlg). */
 export function cseqParse(b: usize, off: i32, len: i32, cs: SipCSeq): i32 {
-  const end = trimLwsEnd(b, off, off + len);
-  let i = skipLws(b, off, end);
+  const end = lwsTrim(b, off, off + len);
+  let i = lwsSkip(b, off, end);
   const ns = i;
   let v: u64 = 0;
   while (i < end && isClass(at(b, i), C_DIGIT)) {
@@ -384,7 +459,7 @@ export function cseqParse(b: usize, off: i32, len: i32, cs: SipCSeq): i32 {
     i++;
   }
   if (i == ns) return SipErr.CSeq;
-  const ms = skipLws(b, i, end);
+  const ms = lwsSkip(b, i, end);
   if (ms == i) return SipErr.CSeq;
   const me = tokenEnd(b, ms, end);
   if (me == ms || me != end) return SipErr.CSeq;
@@ -436,8 +511,8 @@ function wordChar(c: u32): bool {
     c == 47 || c == 91 || c == 93 || c == 63 || c == 123 || c == 125;
 }
 export function callIdOk(b: usize, off: i32, len: i32): bool {
-  const end = trimLwsEnd(b, off, off + len);
-  const s = skipLws(b, off, end);
+  const end = lwsTrim(b, off, off + len);
+  const s = lwsSkip(b, off, end);
   let ats = 0, atPos = -1;
   for (let i = s; i < end; i++) {
     const c = at(b, i);
@@ -463,26 +538,26 @@ export function sipMediaTypeAt(store: usize): SipMediaType { return changetype<S
 
 /** media-type = m-type SLASH m-subtype *(SEMI m-parameter); also media-range ("*" is a token char). */
 export function mediaTypeParse(b: usize, off: i32, len: i32, mt: SipMediaType): i32 {
-  const end = trimLwsEnd(b, off, off + len);
-  let i = skipLws(b, off, end);
+  const end = lwsTrim(b, off, off + len);
+  let i = lwsSkip(b, off, end);
   let e = tokenEnd(b, i, end);
   if (e == i) return SipErr.ContentType;
   mt.typeOff = i; mt.typeLen = e - i;
-  i = skipLws(b, e, end);
+  i = lwsSkip(b, e, end);
   if (i >= end || at(b, i) != 47) return SipErr.ContentType;
-  i = skipLws(b, i + 1, end);
+  i = lwsSkip(b, i + 1, end);
   e = tokenEnd(b, i, end);
   if (e == i) return SipErr.ContentType;
   mt.subOff = i; mt.subLen = e - i;
   mt.paramsOff = -1; mt.paramsLen = 0;
-  i = skipLws(b, e, end);
+  i = lwsSkip(b, e, end);
   if (i < end) { mt.paramsOff = i; mt.paramsLen = end - i; }
   while (i < end) {
     if (at(b, i) != 59) return SipErr.ContentType;
-    i = skipLws(b, i + 1, end);
+    i = lwsSkip(b, i + 1, end);
     const pe = paramAt(b, i, end);
     if (pe < 0) return SipErr.ContentType;
-    i = skipLws(b, pe, end);
+    i = lwsSkip(b, pe, end);
   }
   return SipErr.Ok;
 }
@@ -493,8 +568,8 @@ export function tokenListCheck(b: usize, off: i32, len: i32): bool {
   let p = off;
   for (let guard = 0; guard <= len; guard++) {
     const e = listElemEnd(b, p, end);
-    const te = trimLwsEnd(b, p, e);
-    const ts = skipLws(b, p, te);
+    const te = lwsTrim(b, p, e);
+    const ts = lwsSkip(b, p, te);
     if (ts >= te || tokenEnd(b, ts, te) != te) return false;
     if (e >= end) return true;
     p = e + 1;

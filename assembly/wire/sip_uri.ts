@@ -45,68 +45,127 @@ export function uriSchemeLen(b: usize, off: i32, len: i32): i32 {
   for (let i = 1; i < len; i++) {
     const c = at(b, off + i);
     if (c == 58) return i;
-    if (!(isClass(c, C_ALPHA | C_DIGIT) || c == 43 || c == 45 || c == 46)) return -1;
+    if ((ucls(c) & U_SCHEME) == 0) return -1;
   }
   return -1;
 }
 
+// @ts-ignore: decorator
+@inline function lc(b: usize, i: i32): u32 { return at(b, i) | 0x20; }   // exact caseless test against a lowercase letter
+
 export function uriScheme(b: usize, off: i32, len: i32): i32 {
   const n = uriSchemeLen(b, off, len);
   if (n < 0) return UriScheme.None;
-  if (n == 3 && eqNoCase(b + off, 3, "sip")) return UriScheme.Sip;
-  if (n == 4 && eqNoCase(b + off, 4, "sips")) return UriScheme.Sips;
-  if (n == 3 && eqNoCase(b + off, 3, "tel")) return UriScheme.Tel;
+  // schemes are caseless (§19.1.4); compared bytewise against lowercase letters
+  if (n == 3) {
+    const c0 = lc(b, off), c1 = lc(b, off + 1), c2 = lc(b, off + 2);
+    if (c0 == 115 && c1 == 105 && c2 == 112) return UriScheme.Sip;        // "sip"
+    if (c0 == 116 && c1 == 101 && c2 == 108) return UriScheme.Tel;        // "tel"
+  } else if (n == 4) {
+    if (lc(b, off) == 115 && lc(b, off + 1) == 105 && lc(b, off + 2) == 112 && lc(b, off + 3) == 115) return UriScheme.Sips;
+  }
   return UriScheme.Other;
 }
 
 // Character sets of §25.1 beyond unreserved: user-unreserved "&=+$,;?/", password "&=+$,",
-// param-unreserved "[]/:&+$", hnv-unreserved "[]/?:+$".
-function userChar(c: u32): bool {
-  return isClass(c, C_UNRESERVED) || c == 38 || c == 61 || c == 43 || c == 36 || c == 44 || c == 59 || c == 63 || c == 47;
-}
-function passChar(c: u32): bool {
-  return isClass(c, C_UNRESERVED) || c == 38 || c == 61 || c == 43 || c == 36 || c == 44;
-}
-function paramChar(c: u32): bool {
-  return isClass(c, C_UNRESERVED) || c == 91 || c == 93 || c == 47 || c == 58 || c == 38 || c == 43 || c == 36;
-}
-function hnvChar(c: u32): bool {
-  return isClass(c, C_UNRESERVED) || c == 91 || c == 93 || c == 47 || c == 63 || c == 58 || c == 43 || c == 36;
-}
-/** uric = reserved / unreserved / escaped (RFC 2396 via §25.1); '%' checked separately. */
-function uricChar(c: u32): bool {
-  return isClass(c, C_UNRESERVED) || c == 59 || c == 47 || c == 63 || c == 58 || c == 64 || c == 38 ||
-    c == 61 || c == 43 || c == 36 || c == 44 || c == 91 || c == 93 || c == 35;
-}
+// param-unreserved "[]/:&+$", hnv-unreserved "[]/?:+$", uric = reserved / unreserved (RFC 2396),
+// plus the host and scheme sets. One 256-entry table, one bit per set (as mem/bytes.ts CLASS),
+// so a span check is one load and one test per byte; '%' is in no set (escapes are checked apart).
+const U_USER: u8 = 1;     // unreserved / user-unreserved
+const U_PASS: u8 = 2;     // unreserved / "&" / "=" / "+" / "$" / ","
+const U_PARAM: u8 = 4;    // unreserved / param-unreserved
+const U_HNV: u8 = 8;      // unreserved / hnv-unreserved
+const U_URIC: u8 = 16;    // reserved / unreserved (and '#', as before)
+const U_HOST: u8 = 32;    // hostname bytes: alphanum / "-" / "."
+const U_SCHEME: u8 = 64;  // scheme tail: alphanum / "+" / "-" / "."
+const U_V4: u8 = 128;     // DIGIT / "."
 
-/** Every byte of [off, end) is in set `kind` (0 user, 1 password, 2 param, 3 hnv, 4 uric) or a valid escape. */
-function spanOk(b: usize, off: i32, end: i32, kind: i32): bool {
-  let i = off;
+// @ts-ignore: decorator
+@lazy const UCLS: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 31, 0, 16, 31, 0, 23, 31, 31, 31, 31, 95, 19, 127, 255, 29,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 28, 17, 0, 19, 0, 25,
+  16, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 28, 0, 28, 0, 31,
+  0, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 0, 0, 0, 31, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+
+// @ts-ignore: decorator
+@inline function ucls(c: u32): u32 { return <u32>load<u8>(UCLS + <usize>c); }
+// @ts-ignore: decorator
+@inline function isHexAt(b: usize, i: i32): bool { return isClass(at(b, i), C_HEX); }
+
+/**
+ * Index of the first byte at or after i (before end) that is neither in set `mask` nor a
+ * valid escape "%" HEX HEX lying wholly before end; end if none. -1 for a '%' that is not
+ * a valid escape (escapes are validated, never decoded).
+ */
+// @ts-ignore: decorator
+@inline function spanEnd(b: usize, i: i32, end: i32, mask: u32): i32 {
   while (i < end) {
     const c = at(b, i);
-    if (c == 37) {
-      if (i + 2 >= end) return false;   // '%' HEX HEX must fit
-      if (!isClass(at(b, i + 1), C_HEX) || !isClass(at(b, i + 2), C_HEX)) return false;
-      i += 3;
-      continue;
-    }
-    let ok = false;
-    if (kind == 0) ok = userChar(c);
-    else if (kind == 1) ok = passChar(c);
-    else if (kind == 2) ok = paramChar(c);
-    else if (kind == 3) ok = hnvChar(c);
-    else ok = uricChar(c);
-    if (!ok) return false;
-    i++;
+    if ((ucls(c) & mask) != 0) { i++; continue; }
+    if (c != 37) return i;
+    if (i + 2 >= end || !isHexAt(b, i + 1) || !isHexAt(b, i + 2)) return -1;
+    i += 3;
   }
-  return true;
+  return end;
+}
+
+// SWAR test (eight bytes in one u64): exact as to whether some byte equals k.
+// @ts-ignore: decorator
+@inline function swHas(x: u64, k: u64): bool {
+  const y = x ^ (k * 0x0101010101010101);
+  return ((y - 0x0101010101010101) & ~y & 0x8080808080808080) != 0;
+}
+
+/** Every byte of [off, end) is in set `mask` (U_*) or part of a valid escape. */
+function spanOk(b: usize, off: i32, end: i32, mask: u32): bool {
+  return spanEnd(b, off, end, mask) == end;
 }
 
 /** absoluteURI = scheme ":" 1*uric (hier-part / opaque-part folded into uric, §25.1). */
 export function uriAbsoluteOk(b: usize, off: i32, len: i32): bool {
   const n = uriSchemeLen(b, off, len);
   if (n < 0 || n + 1 >= len) return false;
-  return spanOk(b, off + n + 1, off + len, 4);
+  return spanOk(b, off + n + 1, off + len, U_URIC);
+}
+
+/** IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each <= 255 ([off, end) is digits and dots). */
+function ipv4Ok(b: usize, off: i32, end: i32): bool {
+  let dots = 0, v = 0, nd = 0;
+  for (let i = off; i < end; i++) {
+    const c = at(b, i);
+    if (c == 46) {
+      if (nd == 0 || v > 255) return false;
+      dots++; v = 0; nd = 0;
+    } else {
+      v = v * 10 + <i32>(c - 48); nd++;
+      if (nd > 3) return false;
+    }
+  }
+  return dots == 3 && nd != 0 && v <= 255;   // the last part ends the host
+}
+
+/**
+ * hostname / IPv4address for [off, end), every byte already known to be in U_HOST;
+ * `v4` is the AND of their classes, so U_V4 is set when all are digits and dots.
+ */
+// @ts-ignore: decorator
+@inline function hostNameKind(b: usize, off: i32, end: i32, v4: u32): i32 {
+  if (end <= off || !isClass(at(b, off), C_ALPHA | C_DIGIT)) return HostKind.None;
+  if ((v4 & U_V4) != 0) return ipv4Ok(b, off, end) ? HostKind.Ipv4 : HostKind.None;
+  return HostKind.Name;
 }
 
 /**
@@ -126,29 +185,14 @@ export function hostKindOf(b: usize, off: i32, len: i32): i32 {
     }
     return colons >= 2 ? HostKind.Ipv6 : HostKind.None;
   }
-  let digitsDots = true;
-  for (let i = off; i < off + len; i++) {
-    const c = at(b, i);
-    if (!(isClass(c, C_ALPHA | C_DIGIT) || c == 45 || c == 46)) return HostKind.None;
-    if (!(isClass(c, C_DIGIT) || c == 46)) digitsDots = false;
+  const end = off + len;
+  let v4: u32 = U_HOST | U_V4;
+  for (let i = off; i < end; i++) {
+    const k = ucls(at(b, i));
+    if ((k & U_HOST) == 0) return HostKind.None;
+    v4 &= k;
   }
-  if (!isClass(at(b, off), C_ALPHA | C_DIGIT)) return HostKind.None;
-  if (digitsDots) {
-    // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each <= 255
-    let parts = 0, v = 0, nd = 0;
-    for (let i = off; i <= off + len; i++) {
-      const c = i < off + len ? at(b, i) : 46;
-      if (c == 46) {
-        if (nd == 0 || v > 255) return HostKind.None;
-        parts++; v = 0; nd = 0;
-      } else {
-        v = v * 10 + <i32>(c - 48); nd++;
-        if (nd > 3) return HostKind.None;
-      }
-    }
-    return parts == 4 ? HostKind.Ipv4 : HostKind.None;
-  }
-  return HostKind.Name;
+  return hostNameKind(b, off, end, v4);
 }
 
 /**
@@ -156,47 +200,64 @@ export function hostKindOf(b: usize, off: i32, len: i32): i32 {
  *   sip: [ userinfo "@" ] hostport uri-parameters [ headers ]
  * userinfo may hold ';' '?' '/' (RFC 4475 §3.1.1.9 semiuri), so the '@' is found first:
  * neither host, params nor headers may contain a bare '@', hence the first one delimits.
+ * One pass per part: the '@' search also notes the first ':', and each part is checked
+ * against its character set while it is delimited (no rescans).
  */
 export function uriParse(b: usize, off: i32, len: i32, u: SipUri): bool {
   u.scheme = UriScheme.None;
   u.userOff = -1; u.userLen = 0; u.passOff = -1; u.passLen = 0;
   u.hostOff = -1; u.hostLen = 0; u.hostKind = HostKind.None; u.port = -1;
   u.paramsOff = -1; u.paramsLen = 0; u.headersOff = -1; u.headersLen = 0;
-  const sch = uriScheme(b, off, len);
+  // "sip:" (caseless letters, exact ':') is what uriScheme would find; other schemes take the long way
+  let sch = UriScheme.None;
+  if (len >= 4 && (load<u32>(b + <usize>off) | 0x00202020) == 0x3a706973) sch = UriScheme.Sip;
+  else sch = uriScheme(b, off, len);
   if (sch == UriScheme.None) return false;
   u.scheme = sch;
   const end = off + len;
   if (sch != UriScheme.Sip && sch != UriScheme.Sips) return uriAbsoluteOk(b, off, len);
   let i = off + (sch == UriScheme.Sip ? 4 : 5);
-  // userinfo
-  let atPos = -1;
-  for (let k = i; k < end; k++) { if (at(b, k) == 64) { atPos = k; break; } }
+  // userinfo: the first '@', and the first ':' before it
+  let atPos = -1, colon = -1;
+  for (let k = i; k < end; k++) {
+    // eight bytes at a time while none is '@' or ':' (SWAR; the load stays inside the URI)
+    if (k + 8 <= end) {
+      const x = load<u64>(b + <usize>k);
+      if (!swHas(x, 64) && !swHas(x, 58)) { k += 7; continue; }
+    }
+    const c = at(b, k);
+    if (c == 64) { atPos = k; break; }
+    if (c == 58 && colon < 0) colon = k;
+  }
   if (atPos >= 0) {
-    let colon = -1;
-    for (let k = i; k < atPos; k++) { if (at(b, k) == 58) { colon = k; break; } }
     const userEnd = colon >= 0 ? colon : atPos;
-    if (userEnd == i || !spanOk(b, i, userEnd, 0)) return false;
+    if (userEnd == i || !spanOk(b, i, userEnd, U_USER)) return false;
     u.userOff = i; u.userLen = userEnd - i;
     if (colon >= 0) {
-      if (!spanOk(b, colon + 1, atPos, 1)) return false;
+      if (!spanOk(b, colon + 1, atPos, U_PASS)) return false;
       u.passOff = colon + 1; u.passLen = atPos - colon - 1;
     }
     i = atPos + 1;
   }
-  // host
+  // host, up to ':' ';' '?' or the end
   const hs = i;
+  let hk = HostKind.None;
   if (i < end && at(b, i) == 91) {
     while (i < end && at(b, i) != 93) i++;
     if (i >= end) return false;
     i++;
+    hk = hostKindOf(b, hs, i - hs);
   } else {
+    let v4: u32 = U_HOST | U_V4;
     while (i < end) {
       const c = at(b, i);
+      const k = ucls(c);
+      if ((k & U_HOST) != 0) { v4 &= k; i++; continue; }
       if (c == 58 || c == 59 || c == 63) break;
-      i++;
+      return false;                      // not a host byte: hostKindOf would say None
     }
+    hk = hostNameKind(b, hs, i, v4);
   }
-  const hk = hostKindOf(b, hs, i - hs);
   if (hk == HostKind.None) return false;
   u.hostOff = hs; u.hostLen = i - hs; u.hostKind = hk;
   // port
@@ -207,19 +268,23 @@ export function uriParse(b: usize, off: i32, len: i32, u: SipUri): bool {
     if (nd == 0 || v > 65535) return false;
     u.port = v;
   }
-  // uri-parameters: *( ";" pname [ "=" pvalue ] ), pname nonempty
+  // uri-parameters: *( ";" pname [ "=" pvalue ] ), pname and pvalue nonempty paramchar runs
   if (i < end && at(b, i) == 59) {
     const ps = i + 1;
     while (i < end && at(b, i) == 59) {
       i++;
       const ns = i;
-      while (i < end) { const c = at(b, i); if (c == 59 || c == 63 || c == 61) break; i++; }
-      if (i == ns || !spanOk(b, ns, i, 2)) return false;
-      if (i < end && at(b, i) == 61) {
-        i++;
-        const vs = i;
-        while (i < end) { const c = at(b, i); if (c == 59 || c == 63) break; i++; }
-        if (i == vs || !spanOk(b, vs, i, 2)) return false;
+      i = spanEnd(b, i, end, U_PARAM);
+      if (i <= ns) return false;         // empty name or bad escape (-1)
+      if (i < end) {
+        const c = at(b, i);
+        if (c == 61) {
+          i++;
+          const vs = i;
+          i = spanEnd(b, i, end, U_PARAM);
+          if (i <= vs) return false;
+          if (i < end) { const d = at(b, i); if (d != 59 && d != 63) return false; }
+        } else if (c != 59 && c != 63) return false;
       }
     }
     u.paramsOff = ps; u.paramsLen = i - ps;
@@ -232,11 +297,11 @@ export function uriParse(b: usize, off: i32, len: i32, u: SipUri): bool {
     while (i < end) {
       const ns = i;
       while (i < end && at(b, i) != 61 && at(b, i) != 38) i++;
-      if (i == ns || i >= end || at(b, i) != 61 || !spanOk(b, ns, i, 3)) return false;
+      if (i == ns || i >= end || at(b, i) != 61 || !spanOk(b, ns, i, U_HNV)) return false;
       i++;
       const vs = i;
       while (i < end && at(b, i) != 38) i++;
-      if (!spanOk(b, vs, i, 3)) return false;
+      if (!spanOk(b, vs, i, U_HNV)) return false;
       if (i < end) { i++; if (i >= end) return false; }
     }
     u.headersOff = hs2; u.headersLen = i - hs2;
