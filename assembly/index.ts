@@ -69,3 +69,4 @@ export function checkCode(): i32 { return resultCode(); }
 export function checkReasonPtr(): usize { return resultReasonPtr(); }
 export function checkReasonLen(): i32 { return resultReasonLen(); }
 export function checkDigest(): u32 { return resultDigest(); }
+export * from "./agent";

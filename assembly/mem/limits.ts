@@ -95,3 +95,65 @@ export const DIALOG_URI_CAP: i32 = 256;
 export const DIALOG_ROUTE_MAX: i32 = 8;
 /** Bytes of all route set entries of one dialog together. */
 export const DIALOG_ROUTE_CAP: i32 = 1024;
+
+// ---- Embedded IM server (assembly/server/*.ts, assembly/agent.ts) ----
+/** Bytes of the served domain (--domain) and of the listen address text "ip:port". */
+export const SRV_DOMAIN_CAP: i32 = 128;
+export const SRV_ADDR_CAP: i32 = 64;
+/** UDP peers remembered (address text per transaction peer id), reused round-robin. */
+export const SRV_UDP_PEER_MAX: i32 = 64;
+/** Proxy transaction pairs (server txn <-> client txn, §16): at most one per two transactions. Full -> 503. */
+export const SRV_PAIR_MAX: i32 = 16;
+/** Original request bytes kept per pair (for CANCEL, ACK of non-2xx, 408/503 answers); longer -> 513. */
+export const SRV_PAIR_MSG_CAP: i32 = 8192;
+/** Scratch buffer where the server builds one outgoing message. */
+export const SRV_BUILD_CAP: i32 = 65536;
+/** §18.1.1: a request within 200 bytes of the 1500-byte MTU (so larger than 1300) goes over TCP. */
+export const SRV_UDP_MTU_MAX: i32 = 1300;
+/** Retry-After (s) of the 503 sent when the transaction or pair pool is full (§21.5.4). */
+export const SRV_RETRY_AFTER_S: i32 = 5;
+
+// ---- MSRP sessions (assembly/msrp/session.ts, RFC 4975) ----
+/** MSRP sessions in the fixed pool (handle = index | generation << 8, so <= 256). Full -> MsrpSessErr.PoolFull (503-equivalent). */
+export const MSRP_SESS_MAX: i32 = 16;
+/** MSRP connections (each owns a MsrpParser + a CONN_RX_CAP header buffer). Full -> the new connection is closed. */
+export const MSRP_CONN_MAX: i32 = 8;
+/** Outgoing chunk body size (RFC 4975 §7.1.1: small chunks keep relays and the other sessions on a connection responsive; 2 KiB keeps Kamailio's relay happy). */
+export const MSRP_CHUNK_SIZE: i32 = 2048;
+/** Outstanding outgoing SEND transactions (one per chunk awaiting its response): the send window. */
+export const MSRP_TXN_MAX: i32 = 64;
+/** RFC 4975 §7.1 / §5.3: a SEND without a response after this long has failed (408-equivalent). */
+export const MSRP_TXN_TIMEOUT_MS: i32 = 30000;
+/** Outgoing messages queued (all sessions together); full -> MsrpSessErr.OutPoolFull. */
+export const MSRP_OUT_MAX: i32 = 16;
+/** Action records the caller drains after every call. */
+export const MSRP_ACT_MAX: i32 = 256;
+/** Bytes the MSRP session layer writes per call (frames, ids, addresses) before it applies back-pressure. */
+export const MSRP_TX_CAP: i32 = 32768;
+/** Bytes of our own MSRP URI (msrp://host:port/sessid;tcp). */
+export const MSRP_LOCAL_URI_CAP: i32 = 192;
+/** Bytes of the remote a=path (relays then the peer, RFC 4975 §8). */
+export const MSRP_PATH_CAP: i32 = 512;
+/** RFC 4975 §14.1: session ids carry at least 80 bits of randomness -> at least 10 random bytes; more than 20 are ignored. */
+export const MSRP_SESSID_RANDOM_MIN: i32 = 10;
+export const MSRP_SESSID_RANDOM_MAX: i32 = 20;
+/** Message-ID = ident (RFC 4975 §9): at most 32 characters. */
+export const MSRP_MSGID_CAP: i32 = 32;
+/** Content-Type value kept per outgoing message. */
+export const MSRP_CTYPE_CAP: i32 = 128;
+
+// ---- Chat host (focus) and participant roles (assembly/chat/*.ts, RFC 7701) ----
+/** Chat rooms one agent hosts at once (the handset's own chat, or server-hosted sip:chat-<id>@domain). Full -> 503. */
+export const CHAT_MAX: i32 = 4;
+/** Members per chat, the host included. Full -> the member is refused (486 Busy Here). */
+export const CHAT_MEMBER_MAX: i32 = 8;
+/** Bytes of a member AOR and of a chat URI (copied: the invite/dialog bytes are gone by the time we fan out). Longer -> refused. */
+export const CHAT_AOR_CAP: i32 = 128;
+/** Bytes of a nickname (RFC 7701 nicknames; RFC 8266 leaves the length to the application). Longer -> 424. */
+export const CHAT_NICK_CAP: i32 = 32;
+/** Fan-out body buffer: the rebuilt message/cpim (a CPIM_BODY_MAX body plus room for the rewritten From/To/DateTime). Larger -> 413. */
+export const CHAT_OUT_CAP: i32 = 17408;
+/** Focus action records per call (fan-out, joined/left events, BYE-all): a few per member. */
+export const CHAT_ACT_MAX: i32 = 32;
+/** Invitations / chats the participant role tracks at once. Full -> the INVITE is refused (486). */
+export const CHAT_PART_MAX: i32 = 8;

@@ -1,0 +1,44 @@
+// Wasm ABI of the embedded IM server (exports only; the logic is in assembly/server/).
+// The host copies input into the inbox (inboxPtr()), calls ONE of these, then performs the
+// outbox records (assembly/mem/outbox.ts documents their layout) and calls outboxReset(),
+// and arms one timer for nextDeadline(). `now` is the host's clock in ms (performance.now());
+// the core never reads a clock or an entropy source.
+//
+//   serverInit(domainLen, listenLen, seedLo, seedHi): i32
+//       inbox = domain bytes then listen address "ip:port" ("[v6]:port"); domainLen 0 = the
+//       listen host is the domain. seed = 64 random bits (crypto.getRandomValues) for branches
+//       and tags. 0 ok, 1 bad listen address.
+//   onDatagram(sock, fromLen, len, now): i32       inbox = peer "ip:port" text then the datagram
+//   onStreamOpen(addrLen): i32                     inbox = peer "ip:port"; returns the connection
+//                                                  id the core gives an accepted connection, -1 =
+//                                                  refuse (table full: close the socket)
+//   onStream(conn, len, now): i32                  inbox = bytes read from connection conn
+//   onStreamClosed(conn, now)                      the socket closed or a CONNECT failed
+//   onTimer(now)                                   the timer armed for nextDeadline() fired
+//   nextDeadline(): f64                            ms on the same clock, -1 = nothing armed
+//   outboxLen(): i32 / outboxReset()               bytes of records queued / empty the outbox
+//   outboxDropped(): u32                           records lost because the outbox was full
+
+import { INBOX } from "./mem/regions";
+import { outboxUsed, outboxClear, outboxDroppedCount } from "./mem/outbox";
+import {
+  serverStart, serverDatagram, serverStreamOpen, serverStream, serverStreamClosed, serverTimer,
+  serverNextDeadline,
+} from "./server/server";
+import { proxyPairs } from "./server/proxy";
+
+export function serverInit(domainLen: i32, listenLen: i32, seedLo: u32, seedHi: u32): i32 {
+  if (domainLen < 0 || listenLen <= 0 || domainLen + listenLen > 4096) return 1;
+  return serverStart(INBOX, domainLen, INBOX + <usize>domainLen, listenLen, seedLo, seedHi);
+}
+export function onDatagram(sock: i32, fromLen: i32, len: i32, now: f64): i32 { return serverDatagram(INBOX, sock, fromLen, len, now); }
+export function onStreamOpen(addrLen: i32): i32 { return serverStreamOpen(INBOX, addrLen); }
+export function onStream(conn: i32, len: i32, now: f64): i32 { return serverStream(INBOX, conn, len, now); }
+export function onStreamClosed(conn: i32, now: f64): void { serverStreamClosed(conn); }
+export function onTimer(now: f64): void { serverTimer(now); }
+export function nextDeadline(): f64 { return serverNextDeadline(); }
+export function outboxLen(): i32 { return outboxUsed(); }
+export function outboxReset(): void { outboxClear(); }
+export function outboxDropped(): u32 { return outboxDroppedCount(); }
+/** Live proxy pairs (tests: everything is released after a call ends). */
+export function serverPairs(): i32 { return proxyPairs(); }
