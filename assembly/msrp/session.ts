@@ -1,0 +1,1197 @@
+// MSRP sessions: connections, binding, chunking, transactions and reports over fixed pools,
+// sans-I/O (STYLE §3). Bytes and `now` come in as arguments; what to do goes out as records
+// on an action queue that the caller drains. Nothing is allocated, no clock is read.
+//
+// Reading list (RFC 4975 unless noted):
+//   §5.1   framing and chunking: Byte-Range, continuation flags '+' '$' '#'
+//   §5.3   transaction model: one response per SEND (unless Failure-Report says otherwise)
+//   §5.4   connection model: the active endpoint connects and binds with a first SEND (it may be
+//          empty, 1-0/0); the passive endpoint binds the connection to the session it names;
+//          a connection is closed when no session uses it any more
+//   §6, §6.1 MSRP URIs and their comparison; §14.1 session ids with >= 80 bits of randomness
+//   §7.1.1 sending SEND: Message-ID, Byte-Range, Success-/Failure-Report, end-line
+//   §7.1.2 REPORT (Status: 000 code); §7.1.3 success reports after the whole message
+//   §7.2   responses; §7.3 receiving requests: unknown session -> 481, From-Path -> 403
+//   §7.3.1 Failure-Report: no -> no response at all; partial -> only negative responses
+//   §8     a=max-size -> 413 (§10: stop sending this message); a=path
+//   RFC 6135 a=setup: which side is active (connects) is decided by the SDP layer and passed in.
+//
+// API (handles are i32 = slot index | generation << 8; a stale handle gives BadHandle):
+//   msrpSessionCreate(randomPtr, randomLen, hostPtr, hostLen, port, active) -> handle or -1
+//       local URI = msrp://host[:port]/<sessid>;tcp, sessid = base32 of >= 10 random bytes
+//   msrpSessionLocalUriPtr/Len(h)     our URI for the SDP a=path
+//   msrpSessionSetRemote(h, pathPtr, pathLen, now?)  a=path of the peer. Active side: queues
+//       CONNECT(host:port of the first hop). Passive side: the path From-Path must match.
+//   msrpSessionSetMaxSize(h, n) / msrpSessionSetRemoteMaxSize(h, n)  (§8 a=max-size)
+//   msrpOnConnOpen(conn, h, now?)     the host opened (h >= 0: our CONNECT for session h; we send
+//       the empty bind SEND) or accepted (h = -1) connection `conn` (host-chosen u32 id)
+//   msrpOnStream(conn, ptr, len, now) -> bytes consumed. When less than len, the action queue
+//       is full: drain it and call again with the rest (back-pressure, nothing is lost).
+//   msrpSendMessage(h, msgIdPtr, msgIdLen, ctypePtr, ctypeLen, bodyPtr, bodyLen,
+//       successReport, failureReport, now?) -> 0 or -1. The body is NOT copied: it must stay
+//       valid until MESSAGE_SENT or SEND_FAILED for that message. Chunks of MSRP_CHUNK_SIZE
+//       are emitted as room allows ("queue the span, emit chunk by chunk"): while the action
+//       queue/TX arena has room and (Failure-Report yes) a transaction slot is free. More
+//       chunks go out on every later call; msrpPendingOut() > 0 means call msrpPoll(now)
+//       after draining.
+//   msrpPoll(now), msrpOnTimer(now), msrpNextDeadline() -> ms or -1
+//   msrpSessionClose(h)               frees the session; CLOSE(conn) when it was the last one
+//   msrpOnConnClosed(conn)            the host saw the connection go away
+//   msrpActPop() -> MsrpAct, then msrpAct{Session,Conn,Ptr,Len,IdPtr,IdLen,Code,Offset}()
+//
+// Actions (records; pointers stay valid until the next call into this module, except
+// DELIVER_PIECE pointers into the caller's input, valid as long as that input is):
+//   SEND_BYTES(conn, ptr, len)          one whole frame to write on the connection
+//   CONNECT(session, ptr/len = "host:port" of the first remote hop; IPv6 keeps its brackets)
+//   CLOSE(conn)                         the id is forgotten at once
+//   SESSION_BOUND(session)              §5.4: active side on the bind 200, passive on the first SEND
+//   DELIVER_PIECE(session, id = Message-ID, ptr, len, offset)   body bytes in order, in pieces
+//       (straight from the parser, never buffered whole); offset = 0-based position in the message
+//   MESSAGE_DONE(session, id, offset = total bytes)  the chunk flagged '$' completed the message
+//   MESSAGE_ABORTED(session, id, offset = bytes delivered, code)  code 0: '#' (§5.1; the id and
+//       count are kept, so a sender that resumes anyway still reaches DONE); 413: max-size
+//       reached with total '*'; 400: body longer than its Byte-Range; 503: connection lost
+//   REPORT_RESULT(session, id, code)    a REPORT arrived for a message we sent (Status code)
+//   MESSAGE_SENT(session, id)           every chunk went out and (Failure-Report yes) got its 200
+//   SEND_FAILED(session, id, code)      non-200 response (its code), 408 timeout (30 s),
+//                                       503 connection lost; the rest of the message is dropped
+//   SESSION_LOST(session)               its connection closed or broke; the session is unbound
+//
+// Choices where RFC 4975 leaves room:
+//   - Sessions are found by the session-id of the first To-Path URI (§7.3), case-sensitive
+//     (§6.1); host and port are not compared (NAT, host names vs addresses).
+//   - The From-Path check (§7.3, §5.4) compares the LAST URI (the peer endpoint) with the last
+//     URI of the remote a=path per §6.1; relays may rewrite the hops before it.
+//   - A bind may arrive before the SDP answer gives us the peer's path (the seed's order: the
+//     participant binds before it answers 200 OK). Then the From-Path is adopted provisionally
+//     and msrpSessionSetRemote later must agree with it (else PathMismatch, 403).
+//   - Responses to SEND are sent after the chunk's end-line; errors (481/403/413/400/501) as
+//     soon as the header section is read, so the sender can interrupt the chunk.
+//   - Incoming messages are tracked one per session at a time (interleaved Message-IDs are
+//     still delivered, with their own id and offset, but only the latest one gets DONE/REPORT).
+//   - Failure-Report: partial chunks are not tracked (no 200 will come): no timeout for them.
+//   - Requests other than SEND/REPORT (AUTH is for relays, RFC 4976) get 501 (§10).
+//   - A malformed request without To-Path/From-Path cannot be addressed: it is dropped.
+//   - A framing error (§9: bad start line, tid, bare LF, header section > CONN_RX_CAP) loses
+//     the stream position: CLOSE(conn), never a 400 (the corpus check driver reports 400).
+
+import {
+  CONN_RX_CAP, MSRP_HDR_MAX, MSRP_HOLD_CAP, MSRP_MAX_SIZE_DEFAULT,
+  MSRP_SESS_MAX, MSRP_CONN_MAX, MSRP_CHUNK_SIZE, MSRP_TXN_MAX, MSRP_TXN_TIMEOUT_MS, MSRP_OUT_MAX,
+  MSRP_ACT_MAX, MSRP_TX_CAP, MSRP_LOCAL_URI_CAP, MSRP_PATH_CAP, MSRP_SESSID_RANDOM_MIN,
+  MSRP_SESSID_RANDOM_MAX, MSRP_MSGID_CAP, MSRP_CTYPE_CAP,
+} from "../mem/limits";
+import { putAscii, putU64, eqSpan } from "../mem/bytes";
+import {
+  MsrpParser, msrpParserAt, msrpReset, msrpFeed, MsrpEvent, MsrpMethod, MSRP_PARSER_BYTES,
+  MSRP_HDR_STRIDE, RANGE_STAR, REPORT_YES, REPORT_NO, REPORT_PARTIAL,
+} from "../wire/msrp";
+import { msrpErrCode, msrpErrReason, msrpErrFatal, MsrpErr } from "../wire/msrp_err";
+import { MsrpUri, msrpUriParse, msrpPathNth, msrpUriEq, MSRP_URI_SIZE } from "../wire/msrp_uri";
+import { msrpBuildSend, msrpBuildEndLine, msrpBuildResponseTo, msrpBuildReport, msrpBuildBind } from "../wire/msrp_build";
+
+// ---- public enums ------------------------------------------------------------------------
+
+export const enum MsrpAct {
+  None = 0, SendBytes = 1, Connect = 2, Close = 3, DeliverPiece = 4, MessageDone = 5,
+  ReportResult = 6, SendFailed = 7, SessionBound = 8, MessageSent = 9, MessageAborted = 10,
+  SessionLost = 11,
+}
+
+export const enum MsrpSessState {
+  Free = 0,
+  /** Created; no remote path yet (passive) or not connected yet (active). */
+  Idle = 1,
+  /** Active: CONNECT queued, waiting for msrpOnConnOpen. */
+  Connecting = 2,
+  /** Active: bind SEND sent, waiting for its 200. Passive: waiting for the first SEND. */
+  WaitBind = 3,
+  Bound = 4,
+  /** The bind SEND failed (SEND_FAILED told why); only msrpSessionClose is useful now. */
+  Failed = 5,
+}
+
+/** Errors of this layer (0 = OK); msrpSessErrCode maps them to an MSRP status. */
+export const enum MsrpSessErr {
+  Ok = 0,
+  /** No free session slot (STYLE: a full pool is answered, never a trap). */
+  PoolFull = 1,
+  /** No free connection slot: the new connection is closed. */
+  ConnPoolFull = 2,
+  /** No free outgoing-message slot: retry after MESSAGE_SENT / SEND_FAILED. */
+  OutPoolFull = 3,
+  BadHandle = 4,
+  BadArg = 5,
+  BadState = 6,
+  /** Fewer than MSRP_SESSID_RANDOM_MIN random bytes (§14.1: >= 80 bits). */
+  NoRandom = 7,
+  /** The local URI would not be a valid MSRP-URI or does not fit. */
+  BadLocalUri = 8,
+  /** a=path malformed, too long, or (active side) its first hop has no port. */
+  BadPath = 9,
+  /** Body larger than the peer's a=max-size (§8). */
+  TooLarge = 10,
+  /** The SDP path disagrees with the From-Path the connection was bound with (§7.3). */
+  PathMismatch = 11,
+}
+
+export function msrpSessErrCode(e: i32): i32 {
+  switch (e) {
+    case MsrpSessErr.Ok: return 0;
+    case MsrpSessErr.PoolFull: return 503;
+    case MsrpSessErr.ConnPoolFull: return 503;
+    case MsrpSessErr.OutPoolFull: return 503;
+    case MsrpSessErr.BadHandle: return 481;
+    case MsrpSessErr.TooLarge: return 413;
+    case MsrpSessErr.PathMismatch: return 403;
+    default: return 400;
+  }
+}
+
+export function msrpSessErrReason(e: i32): string {
+  switch (e) {
+    case MsrpSessErr.Ok: return "ok";
+    case MsrpSessErr.PoolFull: return "session pool full";
+    case MsrpSessErr.ConnPoolFull: return "connection pool full";
+    case MsrpSessErr.OutPoolFull: return "outgoing message pool full";
+    case MsrpSessErr.BadHandle: return "stale or unknown session handle";
+    case MsrpSessErr.BadArg: return "bad argument";
+    case MsrpSessErr.BadState: return "not allowed in this session state";
+    case MsrpSessErr.NoRandom: return "need at least 80 random bits";
+    case MsrpSessErr.BadLocalUri: return "bad local MSRP URI";
+    case MsrpSessErr.BadPath: return "bad a=path";
+    case MsrpSessErr.TooLarge: return "message larger than peer max-size";
+    case MsrpSessErr.PathMismatch: return "a=path differs from bound From-Path";
+    default: return "error";
+  }
+}
+
+/** SEND_FAILED code when the connection went away with the transaction open (as SIP §8.1.3.1). */
+export const MSRP_CODE_CONN_LOST: i32 = 503;
+/** SEND_FAILED code on the 30 s transaction timeout. */
+export const MSRP_CODE_TIMEOUT: i32 = 408;
+
+// ---- slot layouts ------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@unmanaged
+class MConn {
+  /** Frame context: 0-based offset of this chunk's first byte, declared total (RANGE_STAR = '*'). */
+  fOff: u64;
+  fTotal: i64;
+  fEnd: i64;
+  parser: usize;
+  hostId: u32;
+  used: i32;
+  /** Sessions bound to (or binding over) this connection. */
+  nSess: i32;
+  /** Session index of the current frame, -1 = none. */
+  fSess: i32;
+  /** 1: body pieces of this frame go to the app. */
+  fDeliver: i32;
+  /** Response code to send at the end-line (0 = none). */
+  fCode: i32;
+  /** 1: Success-Report: yes on this chunk. */
+  fReport: i32;
+  /** 1: no responses at all for this frame (REPORT, Failure-Report: no). */
+  fNoAnswer: i32;
+  /** 1: Failure-Report: partial (only negative responses). */
+  fPartial: i32;
+}
+
+// @ts-ignore: decorator
+@unmanaged
+class MSess {
+  maxSize: u64;
+  remoteMaxSize: u64;
+  /** Incoming message: bytes delivered so far and declared total. */
+  inRecv: u64;
+  inTotal: i64;
+  gen: u32;
+  state: i32;
+  active: i32;
+  /** Connection slot, -1 = none. */
+  conn: i32;
+  localLen: i32;
+  sessOff: i32;
+  sessLen: i32;
+  remoteLen: i32;
+  /** 1: remote path taken from the bind's From-Path, not yet confirmed by SDP. */
+  remoteProvisional: i32;
+  inIdLen: i32;
+  inActive: i32;
+  bindIdLen: i32;
+  /** Outgoing order: messages of this session go out in msrpSendMessage order. */
+  outSeq: u32;
+}
+
+// @ts-ignore: decorator
+@unmanaged
+class MTxn {
+  deadline: f64;
+  used: i32;
+  sess: i32;
+  /** Outgoing message slot, -1 for the bind SEND. */
+  out: i32;
+  conn: i32;
+  tidLen: i32;
+}
+
+// @ts-ignore: decorator
+@unmanaged
+class MOut {
+  bodyPtr: usize;
+  bodyLen: i32;
+  next: i32;
+  used: i32;
+  sess: i32;
+  seq: u32;
+  idLen: i32;
+  ctLen: i32;
+  sr: i32;
+  fr: i32;
+  inflight: i32;
+}
+
+const TID_LEN: i32 = 12;
+const TID_CAP: i32 = 16;
+
+// @ts-ignore: decorator
+@lazy const PARSER_STRIDE: i32 = (MSRP_PARSER_BYTES + 7) & ~7;
+const PARSERS: usize = memory.data(MSRP_CONN_MAX * ((MSRP_PARSER_BYTES + 7) & ~7), 8);
+const HDRS: usize = memory.data(MSRP_CONN_MAX * MSRP_HDR_MAX * MSRP_HDR_STRIDE, 8);
+const RXBUF: usize = memory.data(MSRP_CONN_MAX * CONN_RX_CAP, 8);
+// @ts-ignore: decorator
+@lazy const CONN_STRIDE: i32 = (<i32>offsetof<MConn>() + 7) & ~7;
+const CONNS: usize = memory.data(MSRP_CONN_MAX * ((<i32>offsetof<MConn>() + 7) & ~7), 8);
+
+// session slot: MSess, local URI, remote path, incoming Message-ID, bind Message-ID
+// @ts-ignore: decorator
+@lazy const S_HDR: i32 = (<i32>offsetof<MSess>() + 7) & ~7;
+// @ts-ignore: decorator
+@lazy const S_STRIDE: i32 = (((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP + TID_CAP + 7) & ~7;
+const SESS: usize = memory.data(MSRP_SESS_MAX * ((((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP + 16 + 7) & ~7), 8);
+
+// @ts-ignore: decorator
+@lazy const T_STRIDE: i32 = (<i32>offsetof<MTxn>() + 16 + 7) & ~7;
+const TXNS: usize = memory.data(MSRP_TXN_MAX * ((<i32>offsetof<MTxn>() + 16 + 7) & ~7), 8);
+
+// @ts-ignore: decorator
+@lazy const O_STRIDE: i32 = (<i32>offsetof<MOut>() + MSRP_MSGID_CAP + MSRP_CTYPE_CAP + 7) & ~7;
+const OUTS: usize = memory.data(MSRP_OUT_MAX * ((<i32>offsetof<MOut>() + MSRP_MSGID_CAP + MSRP_CTYPE_CAP + 7) & ~7), 8);
+
+const U1: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
+const U2: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
+
+// @ts-ignore: decorator
+@inline function connAt(i: i32): MConn { return changetype<MConn>(CONNS + <usize>(i * CONN_STRIDE)); }
+// @ts-ignore: decorator
+@inline function parserOf(i: i32): MsrpParser { return changetype<MsrpParser>(connAt(i).parser); }
+// @ts-ignore: decorator
+@inline function sessAt(i: i32): MSess { return changetype<MSess>(SESS + <usize>(i * S_STRIDE)); }
+// @ts-ignore: decorator
+@inline function localOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR); }
+// @ts-ignore: decorator
+@inline function remoteOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP); }
+// @ts-ignore: decorator
+@inline function inIdOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP); }
+// @ts-ignore: decorator
+@inline function bindIdOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP); }
+// @ts-ignore: decorator
+@inline function txnAt(i: i32): MTxn { return changetype<MTxn>(TXNS + <usize>(i * T_STRIDE)); }
+// @ts-ignore: decorator
+@inline function tidOf(i: i32): usize { return TXNS + <usize>(i * T_STRIDE + <i32>offsetof<MTxn>()); }
+// @ts-ignore: decorator
+@inline function outAt(i: i32): MOut { return changetype<MOut>(OUTS + <usize>(i * O_STRIDE)); }
+// @ts-ignore: decorator
+@inline function outIdOf(i: i32): usize { return OUTS + <usize>(i * O_STRIDE + <i32>offsetof<MOut>()); }
+// @ts-ignore: decorator
+@inline function outCtOf(i: i32): usize { return OUTS + <usize>(i * O_STRIDE + <i32>offsetof<MOut>() + MSRP_MSGID_CAP); }
+
+const GEN_MASK: u32 = 0x7fffff;
+let inited = false;
+let lastErr: i32 = MsrpSessErr.Ok;
+let lastNow: f64 = 0;
+let outSeqNext: u32 = 1;
+
+function initOnce(): void {
+  if (inited) return;
+  inited = true;
+  for (let i = 0; i < MSRP_CONN_MAX; i++) {
+    const c = connAt(i);
+    const p = msrpParserAt(PARSERS + <usize>(i * PARSER_STRIDE), HDRS + <usize>(i * MSRP_HDR_MAX * MSRP_HDR_STRIDE),
+      RXBUF + <usize>(i * CONN_RX_CAP), CONN_RX_CAP);
+    c.parser = changetype<usize>(p);
+    c.used = 0; c.nSess = 0; c.hostId = 0;
+  }
+  for (let i = 0; i < MSRP_SESS_MAX; i++) { const s = sessAt(i); s.gen = 1; s.state = MsrpSessState.Free; s.conn = -1; }
+  for (let i = 0; i < MSRP_TXN_MAX; i++) txnAt(i).used = 0;
+  for (let i = 0; i < MSRP_OUT_MAX; i++) outAt(i).used = 0;
+}
+
+// ---- randomness ----------------------------------------------------------------------------
+// The host supplies randomness at msrpSessionCreate; it seeds a splitmix64 generator for
+// transaction ids and bind Message-IDs (they need uniqueness, §7.1: "unique within the
+// session"; the session id is what must be unguessable, §14.1, and it uses the bytes directly).
+
+let rng: u64 = 0x243f6a8885a308d3;
+function rngNext(): u64 {
+  rng += 0x9e3779b97f4a7c15;
+  let z = rng;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  return z ^ (z >> 31);
+}
+function rngMix(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) rng = (rng ^ <u64>load<u8>(p + <usize>i)) * 0x100000001b3;
+  rngNext();
+}
+
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+// @ts-ignore: decorator
+@inline function b32(v: u32): u8 { return <u8>load<u16>(changetype<usize>(B32) + (<usize>(v & 31) << 1)); }
+
+/** n random base32 characters (RFC 4648 alphabet, lower case: alnum, valid ident and session-id chars). */
+function randomIdent(dst: usize, n: i32): void {
+  let x = rngNext();
+  for (let i = 0; i < n; i++) {
+    if (i == 12) x = rngNext();   // 12 x 5 bits per draw
+    store<u8>(dst + <usize>i, b32(<u32>x));
+    x >>= 5;
+  }
+}
+
+/** Base32 of the bits of [p, p+n): ceil(8n/5) characters. Returns the count. */
+function base32(dst: usize, p: usize, n: i32): i32 {
+  let acc: u32 = 0, bits = 0, w = 0;
+  for (let i = 0; i < n; i++) {
+    acc = (acc << 8) | <u32>load<u8>(p + <usize>i);
+    bits += 8;
+    while (bits >= 5) { bits -= 5; store<u8>(dst + <usize>w, b32(acc >> <u32>bits)); w++; }
+    acc &= (<u32>1 << <u32>bits) - 1;
+  }
+  if (bits > 0) { store<u8>(dst + <usize>w, b32(acc << <u32>(5 - bits))); w++; }
+  return w;
+}
+
+// ---- handles -------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function handleOf(i: i32): i32 { return i | <i32>(sessAt(i).gen << 8); }
+
+function slotOf(h: i32): i32 {
+  initOnce();
+  if (h < 0) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  const i = h & 0xff;
+  if (i >= MSRP_SESS_MAX) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  const s = sessAt(i);
+  if (s.state == MsrpSessState.Free || s.gen != (<u32>h >>> 8)) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  return i;
+}
+
+// ---- action queue + TX arena ---------------------------------------------------------------
+
+// Record: op, session, conn, ptr, len, idPtr, idLen, code, offset (f64), pad (48 bytes).
+const ACT_REC: i32 = 48;
+const ACTQ: usize = memory.data(MSRP_ACT_MAX * 48, 8);
+const TX: usize = memory.data(MSRP_TX_CAP, 8);
+let txLen: i32 = 0;
+let actHead: i32 = 0;
+let actCount: i32 = 0;
+let actDropped: i32 = 0;
+let curOp: i32 = 0, curSess: i32 = -1, curConn: i32 = -1, curPtr: u32 = 0, curLen: i32 = 0;
+let curIdPtr: u32 = 0, curIdLen: i32 = 0, curCode: i32 = 0, curOff: f64 = 0;
+
+/** Room one frame-processing step may need (a response + a REPORT with long paths, ids). */
+const STEP_TX: i32 = 6144;
+const STEP_ACTS: i32 = 8;
+
+/** Every entry point starts here: a drained queue frees the TX arena for this call. */
+function enter(): void {
+  initOnce();
+  if (actCount == 0) txLen = 0;
+}
+
+// @ts-ignore: decorator
+@inline function room(tx: i32, acts: i32): bool { return actCount + acts <= MSRP_ACT_MAX && txLen + tx <= MSRP_TX_CAP; }
+
+/** Copies [p, p+n) into the TX arena; 0 when it does not fit. */
+function txCopy(p: usize, n: i32): usize {
+  if (n <= 0 || n > MSRP_TX_CAP - txLen) return 0;
+  const d = TX + <usize>txLen;
+  memory.copy(d, p, <usize>n);
+  txLen += n;
+  return d;
+}
+
+function push(op: i32, sess: i32, conn: i32, ptr: usize, len: i32, idSrc: usize, idLen: i32, code: i32, off: f64): void {
+  if (actCount >= MSRP_ACT_MAX) { actDropped++; return; }
+  // ids come from slots or a parser view that the next frame overwrites: the record keeps a copy
+  let idPtr: usize = 0;
+  if (idLen > 0) { idPtr = txCopy(idSrc, idLen); if (idPtr == 0) idLen = 0; }
+  let at = actHead + actCount;
+  if (at >= MSRP_ACT_MAX) at -= MSRP_ACT_MAX;
+  const r = ACTQ + <usize>(at * ACT_REC);
+  store<i32>(r, op); store<i32>(r, sess, 4); store<i32>(r, conn, 8); store<u32>(r, <u32>ptr, 12);
+  store<i32>(r, len, 16); store<u32>(r, <u32>idPtr, 20); store<i32>(r, idLen, 24); store<i32>(r, code, 28);
+  store<f64>(r, off, 32);
+  actCount++;
+}
+
+export function msrpActCount(): i32 { return actCount; }
+/** Pops the oldest record; returns its op (MsrpAct.None when empty). */
+export function msrpActPop(): i32 {
+  if (actCount <= 0) {
+    curOp = MsrpAct.None; curSess = -1; curConn = -1; curPtr = 0; curLen = 0; curIdPtr = 0; curIdLen = 0; curCode = 0; curOff = 0;
+    return MsrpAct.None;
+  }
+  const r = ACTQ + <usize>(actHead * ACT_REC);
+  curOp = load<i32>(r); curSess = load<i32>(r, 4); curConn = load<i32>(r, 8); curPtr = load<u32>(r, 12);
+  curLen = load<i32>(r, 16); curIdPtr = load<u32>(r, 20); curIdLen = load<i32>(r, 24); curCode = load<i32>(r, 28);
+  curOff = load<f64>(r, 32);
+  actHead++; if (actHead >= MSRP_ACT_MAX) actHead = 0;
+  actCount--;
+  return curOp;
+}
+export function msrpActSession(): i32 { return curSess; }
+/** Host connection id (SEND_BYTES, CLOSE), -1 otherwise. */
+export function msrpActConn(): i32 { return curConn; }
+export function msrpActPtr(): usize { return <usize>curPtr; }
+export function msrpActLen(): i32 { return curLen; }
+export function msrpActIdPtr(): usize { return <usize>curIdPtr; }
+export function msrpActIdLen(): i32 { return curIdLen; }
+export function msrpActCode(): i32 { return curCode; }
+export function msrpActOffset(): f64 { return curOff; }
+/** Records lost because the caller did not drain (a caller bug). */
+export function msrpActDropped(): i32 { return actDropped; }
+export function msrpLastError(): i32 { return lastErr; }
+
+// ---- connections ---------------------------------------------------------------------------
+
+function connFind(hostId: u32): i32 {
+  for (let i = 0; i < MSRP_CONN_MAX; i++) { const c = connAt(i); if (c.used != 0 && c.hostId == hostId) return i; }
+  return -1;
+}
+
+function connNew(hostId: u32): i32 {
+  for (let i = 0; i < MSRP_CONN_MAX; i++) {
+    const c = connAt(i);
+    if (c.used != 0) continue;
+    c.used = 1; c.hostId = hostId; c.nSess = 0;
+    c.fSess = -1; c.fDeliver = 0; c.fCode = 0; c.fReport = 0; c.fNoAnswer = 0; c.fPartial = 0;
+    c.fOff = 0; c.fTotal = 0; c.fEnd = 0;
+    msrpReset(parserOf(i));
+    return i;
+  }
+  return -1;
+}
+
+// ---- session helpers -----------------------------------------------------------------------
+
+function freeTxn(t: i32): void { txnAt(t).used = 0; }
+
+function freeOut(o: i32): void {
+  for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.out == o) x.used = 0; }
+  outAt(o).used = 0;
+}
+
+function failOut(o: i32, code: i32): void {
+  const m = outAt(o);
+  push(MsrpAct.SendFailed, handleOf(m.sess), -1, 0, 0, outIdOf(o), m.idLen, code, <f64>m.next);
+  freeOut(o);
+}
+
+/** Drops the session's connection: open transactions fail (503), SESSION_LOST. */
+function sessLoseConn(si: i32): void {
+  const s = sessAt(si);
+  const h = handleOf(si);
+  for (let t = 0; t < MSRP_TXN_MAX; t++) {
+    const x = txnAt(t);
+    if (x.used == 0 || x.sess != si || x.out >= 0) continue;
+    push(MsrpAct.SendFailed, h, -1, 0, 0, bindIdOf(si), s.bindIdLen, MSRP_CODE_CONN_LOST, 0);
+    x.used = 0;
+  }
+  for (let o = 0; o < MSRP_OUT_MAX; o++) {
+    const m = outAt(o);
+    // only messages that started going out on this connection fail; queued ones wait for a new one
+    if (m.used != 0 && m.sess == si && (m.next > 0 || m.inflight > 0)) failOut(o, MSRP_CODE_CONN_LOST);
+  }
+  // a message cut off with its connection: the app keeps what was delivered (as for '#')
+  if (s.inActive != 0) push(MsrpAct.MessageAborted, h, -1, 0, 0, inIdOf(si), s.inIdLen, MSRP_CODE_CONN_LOST, <f64>s.inRecv);
+  s.conn = -1;
+  s.inActive = 0;
+  if (s.state != MsrpSessState.Failed) s.state = MsrpSessState.Idle;
+  push(MsrpAct.SessionLost, h, -1, 0, 0, 0, 0, 0, 0);
+}
+
+/** The connection is gone (closed by the peer, by the host, or by us after a framing error). */
+function connGone(ci: i32): void {
+  for (let si = 0; si < MSRP_SESS_MAX; si++) {
+    const s = sessAt(si);
+    if (s.state != MsrpSessState.Free && s.conn == ci) sessLoseConn(si);
+  }
+  for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.conn == ci) x.used = 0; }
+  const c = connAt(ci);
+  c.used = 0; c.nSess = 0;
+  msrpReset(parserOf(ci));
+}
+
+function findSessById(p: usize, n: i32): i32 {
+  if (n <= 0) return -1;
+  for (let i = 0; i < MSRP_SESS_MAX; i++) {
+    const s = sessAt(i);
+    if (s.state == MsrpSessState.Free) continue;
+    // §6.1: session-id compares case-sensitively
+    if (eqSpan(localOf(i) + <usize>s.sessOff, s.sessLen, p, n, false)) return i;
+  }
+  return -1;
+}
+
+/** Last URI of the path [off, off+len) of base into u; false if malformed. */
+function lastUri(u: MsrpUri, base: usize, off: i32, len: i32): bool {
+  const n = msrpPathNth(u, base, off, len, -1);
+  if (n <= 0) return false;
+  return msrpPathNth(u, base, off, len, n - 1) > 0;
+}
+
+/** §7.3 / §5.4: the From-Path's endpoint (its last URI) is the session's remote endpoint. */
+function fromMatches(si: i32, fp: usize, fOff: i32, fLen: i32): bool {
+  const s = sessAt(si);
+  if (!lastUri(U1, fp, fOff, fLen)) return false;
+  if (!lastUri(U2, remoteOf(si), 0, s.remoteLen)) return false;
+  return msrpUriEq(U1, fp, U2, remoteOf(si));
+}
+
+// ---- public: sessions ------------------------------------------------------------------------
+
+/**
+ * Creates a session with local URI msrp://host[:port]/<sessid>;tcp. randomLen >= 10 bytes
+ * (§14.1: >= 80 bits); up to 20 are used. active: we connect (RFC 6135 a=setup:active, or
+ * the default of §5.4 for the offer's answerer). Returns a handle or -1 (msrpLastError()).
+ */
+export function msrpSessionCreate(randomPtr: usize, randomLen: i32, hostPtr: usize, hostLen: i32, port: i32, active: bool): i32 {
+  enter();
+  if (randomLen < MSRP_SESSID_RANDOM_MIN) { lastErr = MsrpSessErr.NoRandom; return -1; }
+  if (hostLen <= 0 || port < 0 || port > 65535) { lastErr = MsrpSessErr.BadArg; return -1; }
+  let si = -1;
+  for (let i = 0; i < MSRP_SESS_MAX; i++) if (sessAt(i).state == MsrpSessState.Free) { si = i; break; }
+  if (si < 0) { lastErr = MsrpSessErr.PoolFull; return -1; }
+  const nr = min(randomLen, MSRP_SESSID_RANDOM_MAX);
+  // "msrp://" host ":" port "/" sessid(<= 32) ";tcp"
+  if (7 + hostLen + 6 + 1 + 32 + 4 > MSRP_LOCAL_URI_CAP) { lastErr = MsrpSessErr.BadLocalUri; return -1; }
+  rngMix(randomPtr, randomLen);
+  const u = localOf(si);
+  let w = putAscii(u, "msrp://");
+  memory.copy(u + <usize>w, hostPtr, <usize>hostLen); w += hostLen;
+  if (port > 0) { store<u8>(u + <usize>w, 0x3a); w++; w += putU64(u + <usize>w, <u64>port); }
+  store<u8>(u + <usize>w, 0x2f); w++;
+  const so = w;
+  w += base32(u + <usize>w, randomPtr, nr);
+  const sl = w - so;
+  w += putAscii(u + <usize>w, ";tcp");
+  // the host bytes are the caller's: prove the result is an MSRP-URI (§9) before using it
+  if (msrpUriParse(U1, u, 0, w) != w || U1.sessLen != sl) { lastErr = MsrpSessErr.BadLocalUri; return -1; }
+  const s = sessAt(si);
+  s.state = MsrpSessState.Idle;
+  s.active = active ? 1 : 0;
+  s.conn = -1;
+  s.localLen = w; s.sessOff = so; s.sessLen = sl;
+  s.remoteLen = 0; s.remoteProvisional = 0;
+  s.maxSize = MSRP_MAX_SIZE_DEFAULT; s.remoteMaxSize = MSRP_MAX_SIZE_DEFAULT;
+  s.inRecv = 0; s.inTotal = 0; s.inIdLen = 0; s.inActive = 0;
+  randomIdent(bindIdOf(si), TID_LEN); s.bindIdLen = TID_LEN;
+  lastErr = MsrpSessErr.Ok;
+  return handleOf(si);
+}
+
+export function msrpSessionLocalUriPtr(h: i32): usize { const i = slotOf(h); return i < 0 ? 0 : localOf(i); }
+export function msrpSessionLocalUriLen(h: i32): i32 { const i = slotOf(h); return i < 0 ? 0 : sessAt(i).localLen; }
+export function msrpSessionIdPtr(h: i32): usize { const i = slotOf(h); return i < 0 ? 0 : localOf(i) + <usize>sessAt(i).sessOff; }
+export function msrpSessionIdLen(h: i32): i32 { const i = slotOf(h); return i < 0 ? 0 : sessAt(i).sessLen; }
+export function msrpSessionState(h: i32): i32 { const i = slotOf(h); return i < 0 ? -1 : sessAt(i).state; }
+/** Host id of the bound connection, -1 when none. */
+export function msrpSessionConn(h: i32): i32 {
+  const i = slotOf(h);
+  if (i < 0 || sessAt(i).conn < 0) return -1;
+  return <i32>connAt(sessAt(i).conn).hostId;
+}
+export function msrpSessionRemotePtr(h: i32): usize { const i = slotOf(h); return i < 0 ? 0 : remoteOf(i); }
+export function msrpSessionRemoteLen(h: i32): i32 { const i = slotOf(h); return i < 0 ? 0 : sessAt(i).remoteLen; }
+
+/** §8 a=max-size we advertise: SENDs announcing more get 413. 0 = default. */
+export function msrpSessionSetMaxSize(h: i32, n: u64): i32 {
+  const i = slotOf(h); if (i < 0) return -1;
+  sessAt(i).maxSize = n == 0 ? MSRP_MAX_SIZE_DEFAULT : n;
+  return 0;
+}
+/** §8 the peer's a=max-size: larger messages are refused locally (TooLarge). 0 = default. */
+export function msrpSessionSetRemoteMaxSize(h: i32, n: u64): i32 {
+  const i = slotOf(h); if (i < 0) return -1;
+  sessAt(i).remoteMaxSize = n == 0 ? MSRP_MAX_SIZE_DEFAULT : n;
+  return 0;
+}
+
+/**
+ * The peer's a=path (relays first, then the peer, §8). Active side: queues CONNECT to the
+ * first hop (§5.4, §6.2: host and port of that URI). Passive side: stored for the From-Path
+ * check; if a bind came first (provisional path), both must name the same endpoint.
+ */
+export function msrpSessionSetRemote(h: i32, pathPtr: usize, pathLen: i32, now: f64 = -1): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (pathLen <= 0 || pathLen > MSRP_PATH_CAP || msrpPathNth(U1, pathPtr, 0, pathLen, 0) < 0) { lastErr = MsrpSessErr.BadPath; return -1; }
+  if (s.remoteLen > 0 && s.remoteProvisional != 0) {
+    if (!fromMatches(si, pathPtr, 0, pathLen)) { lastErr = MsrpSessErr.PathMismatch; return -1; }
+    memory.copy(remoteOf(si), pathPtr, <usize>pathLen);
+    s.remoteLen = pathLen; s.remoteProvisional = 0;
+    lastErr = MsrpSessErr.Ok;
+    return 0;
+  }
+  if (s.conn >= 0 || (s.state != MsrpSessState.Idle && s.state != MsrpSessState.WaitBind)) {
+    // a re-INVITE changing the path is §8.4 territory: not supported here
+    lastErr = MsrpSessErr.BadState; return -1;
+  }
+  if (s.active != 0) {
+    // U1 holds the first hop; MSRP URIs in a=path carry a port (§6: no default port)
+    if (U1.port == 0 || !room(U1.hostLen + 8, 1)) { lastErr = U1.port == 0 ? MsrpSessErr.BadPath : MsrpSessErr.BadState; return -1; }
+    const a = TX + <usize>txLen;
+    memory.copy(a, pathPtr + <usize>U1.hostOff, <usize>U1.hostLen);
+    let w = U1.hostLen;
+    store<u8>(a + <usize>w, 0x3a); w++;
+    w += putU64(a + <usize>w, <u64>U1.port);
+    txLen += w;
+    memory.copy(remoteOf(si), pathPtr, <usize>pathLen);
+    s.remoteLen = pathLen;
+    s.state = MsrpSessState.Connecting;
+    push(MsrpAct.Connect, h, -1, a, w, 0, 0, 0, 0);
+  } else {
+    memory.copy(remoteOf(si), pathPtr, <usize>pathLen);
+    s.remoteLen = pathLen;
+    s.state = MsrpSessState.WaitBind;
+  }
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/**
+ * The host opened connection `conn`: h >= 0 for the CONNECT of session h (we send the empty
+ * bind SEND 1-0/0, §5.4 / §7.1.1), h = -1 for an accepted connection (passive side; it is
+ * bound by the first SEND it carries). Returns 0, or -1 (CLOSE(conn) queued when no slot).
+ */
+export function msrpOnConnOpen(conn: u32, h: i32, now: f64 = -1): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  let si = -1;
+  if (h >= 0) {
+    si = slotOf(h); if (si < 0) return -1;
+    if (sessAt(si).active == 0 || sessAt(si).conn >= 0 || sessAt(si).remoteLen == 0) { lastErr = MsrpSessErr.BadState; return -1; }
+  }
+  let ci = connFind(conn);
+  if (ci < 0) ci = connNew(conn);
+  if (ci < 0) {
+    push(MsrpAct.Close, h, <i32>conn, 0, 0, 0, 0, 0, 0);
+    lastErr = MsrpSessErr.ConnPoolFull;
+    return -1;
+  }
+  if (si < 0) { lastErr = MsrpSessErr.Ok; return 0; }
+  let ti = -1;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) { ti = t; break; }
+  const s = sessAt(si);
+  if (ti < 0 || !room(STEP_TX, 2)) { lastErr = MsrpSessErr.PoolFull; return -1; }
+  s.conn = ci; connAt(ci).nSess++;
+  s.state = MsrpSessState.WaitBind;
+  const x = txnAt(ti);
+  randomIdent(tidOf(ti), TID_LEN);
+  const d = TX + <usize>txLen;
+  const n = msrpBuildBind(d, MSRP_TX_CAP - txLen, tidOf(ti), TID_LEN, remoteOf(si), s.remoteLen,
+    localOf(si), s.localLen, bindIdOf(si), s.bindIdLen);
+  if (n < 0) { lastErr = MsrpSessErr.BadArg; return -1; }
+  txLen += n;
+  x.used = 1; x.sess = si; x.out = -1; x.conn = ci; x.tidLen = TID_LEN;
+  x.deadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
+  push(MsrpAct.SendBytes, h, <i32>conn, d, n, 0, 0, 0, 0);
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** The connection went away (the host must not report an id after a CLOSE we queued). */
+export function msrpOnConnClosed(conn: u32): void {
+  enter();
+  const ci = connFind(conn);
+  if (ci >= 0) connGone(ci);
+}
+
+/**
+ * Ends the session: its queued messages and transactions are dropped without events; its
+ * connection is closed when no other session uses it (§5.4).
+ */
+export function msrpSessionClose(h: i32): i32 {
+  enter();
+  const si = slotOf(h); if (si < 0) return -1;
+  for (let o = 0; o < MSRP_OUT_MAX; o++) if (outAt(o).used != 0 && outAt(o).sess == si) freeOut(o);
+  for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used != 0 && txnAt(t).sess == si) freeTxn(t);
+  const s = sessAt(si);
+  if (s.conn >= 0) {
+    const c = connAt(s.conn);
+    c.nSess--;
+    if (c.nSess <= 0) {
+      push(MsrpAct.Close, h, <i32>c.hostId, 0, 0, 0, 0, 0, 0);
+      const ci = s.conn;
+      s.conn = -1;
+      connGone(ci);   // no other session is bound to it, so nothing else is told
+    }
+  }
+  // a connection may still be reading a frame for this session: forget it
+  for (let i = 0; i < MSRP_CONN_MAX; i++) if (connAt(i).used != 0 && connAt(i).fSess == si) { connAt(i).fSess = -1; connAt(i).fDeliver = 0; }
+  s.conn = -1;
+  s.state = MsrpSessState.Free;
+  let g = (s.gen + 1) & GEN_MASK;
+  if (g == 0) g = 1;
+  s.gen = g;
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** Sessions in use (tests: pool accounting). */
+export function msrpSessionsActive(): i32 {
+  initOnce();
+  let n = 0;
+  for (let i = 0; i < MSRP_SESS_MAX; i++) if (sessAt(i).state != MsrpSessState.Free) n++;
+  return n;
+}
+export function msrpConnsActive(): i32 {
+  initOnce();
+  let n = 0;
+  for (let i = 0; i < MSRP_CONN_MAX; i++) if (connAt(i).used != 0) n++;
+  return n;
+}
+
+// ---- public: sending -----------------------------------------------------------------------
+
+/**
+ * Queues a message (§7.1.1). msgId = ident (4..32 chars, unique in the session), ctype =
+ * media type; body stays the caller's until MESSAGE_SENT / SEND_FAILED. successReport /
+ * failureReport: 0 = header left out (defaults: no / yes), else REPORT_YES / REPORT_NO /
+ * REPORT_PARTIAL (failure only). Returns 0 or -1 (msrpLastError()).
+ */
+export function msrpSendMessage(h: i32, msgIdPtr: usize, msgIdLen: i32, ctypePtr: usize, ctypeLen: i32,
+  bodyPtr: usize, bodyLen: i32, successReport: i32, failureReport: i32, now: f64 = -1): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (msgIdLen < 4 || msgIdLen > MSRP_MSGID_CAP || ctypeLen <= 0 || ctypeLen > MSRP_CTYPE_CAP || bodyLen <= 0
+    || successReport < 0 || successReport > REPORT_NO || failureReport < 0 || failureReport > REPORT_PARTIAL) {
+    lastErr = MsrpSessErr.BadArg; return -1;
+  }
+  if (s.state == MsrpSessState.Failed) { lastErr = MsrpSessErr.BadState; return -1; }
+  if (<u64>bodyLen > s.remoteMaxSize) { lastErr = MsrpSessErr.TooLarge; return -1; }
+  let o = -1;
+  for (let i = 0; i < MSRP_OUT_MAX; i++) if (outAt(i).used == 0) { o = i; break; }
+  if (o < 0) { lastErr = MsrpSessErr.OutPoolFull; return -1; }
+  const m = outAt(o);
+  m.used = 1; m.sess = si; m.seq = outSeqNext++; m.bodyPtr = bodyPtr; m.bodyLen = bodyLen; m.next = 0;
+  m.idLen = msgIdLen; m.ctLen = ctypeLen; m.sr = successReport; m.fr = failureReport; m.inflight = 0;
+  memory.copy(outIdOf(o), msgIdPtr, <usize>msgIdLen);
+  memory.copy(outCtOf(o), ctypePtr, <usize>ctypeLen);
+  pump();
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** Emits queued chunks as room allows (call after draining when msrpPendingOut() > 0). */
+export function msrpPoll(now: f64): void {
+  enter();
+  lastNow = now;
+  pump();
+}
+
+/** Outgoing messages with chunks not yet emitted. */
+export function msrpPendingOut(): i32 {
+  initOnce();
+  let n = 0;
+  for (let o = 0; o < MSRP_OUT_MAX; o++) { const m = outAt(o); if (m.used != 0 && m.next < m.bodyLen) n++; }
+  return n;
+}
+
+/** True if the end-line "-------" tid could appear in the chunk (§7.1.1: choose another tid). */
+function tidInBody(tid: usize, n: i32, p: usize, len: i32): bool {
+  const first = load<u8>(tid);
+  for (let i = 0; i + n <= len; i++) {
+    if (load<u8>(p + <usize>i) != first) continue;
+    if (memory.compare(p + <usize>i, tid, <usize>n) == 0) return true;
+  }
+  return false;
+}
+
+/** Oldest unfinished message of session si with chunks left, or -1. */
+function headOut(si: i32): i32 {
+  let best = -1, bestSeq: u32 = 0xffffffff;
+  for (let o = 0; o < MSRP_OUT_MAX; o++) {
+    const m = outAt(o);
+    if (m.used != 0 && m.sess == si && m.seq < bestSeq) { best = o; bestSeq = m.seq; }
+  }
+  return best;
+}
+
+function pump(): void {
+  for (let si = 0; si < MSRP_SESS_MAX; si++) {
+    const s = sessAt(si);
+    if (s.state != MsrpSessState.Bound || s.conn < 0) continue;
+    // bounded: each pass emits one chunk of the head message or stops
+    for (let k = 0; k < MSRP_TXN_MAX + MSRP_OUT_MAX * 4 + 8; k++) {
+      const o = headOut(si);
+      if (o < 0) break;
+      const m = outAt(o);
+      if (m.next >= m.bodyLen) break;   // waiting for the last responses of the head message
+      if (!emitChunk(si, o)) return;    // no room: stop for every session, keep the order
+    }
+  }
+}
+
+function emitChunk(si: i32, o: i32): bool {
+  const s = sessAt(si);
+  const m = outAt(o);
+  const c = connAt(s.conn);
+  const n = min(MSRP_CHUNK_SIZE, m.bodyLen - m.next);
+  // start line + paths + ids + Byte-Range + Content-Type + end-line
+  const need = 200 + s.remoteLen + s.localLen + m.idLen + m.ctLen + n + 64;
+  if (!room(need, 2)) return false;
+  const tracked = m.fr == 0 || m.fr == REPORT_YES;
+  let ti = -1;
+  let tid: usize = TX + <usize>(MSRP_TX_CAP - TID_CAP);   // untracked: a scratch tid at the arena end
+  if (tracked) {
+    for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) { ti = t; break; }
+    if (ti < 0) return false;   // send window full: the next 200 frees a slot
+    tid = tidOf(ti);
+  }
+  const body = m.bodyPtr + <usize>m.next;
+  for (let r = 0; r < 4; r++) {
+    randomIdent(tid, TID_LEN);
+    if (!tidInBody(tid, TID_LEN, body, n)) break;
+  }
+  const d = TX + <usize>txLen;
+  const cap = MSRP_TX_CAP - TID_CAP - txLen;
+  let w = msrpBuildSend(d, cap, tid, TID_LEN, remoteOf(si), s.remoteLen, localOf(si), s.localLen,
+    outIdOf(o), m.idLen, <i64>m.next + 1, <i64>(m.next + n), <i64>m.bodyLen, m.sr, m.fr, outCtOf(o), m.ctLen);
+  if (w < 0 || n > cap - w) return false;
+  memory.copy(d + <usize>w, body, <usize>n);
+  w += n;
+  const last = m.next + n >= m.bodyLen;
+  // §5.1: '+' more chunks follow, '$' this chunk ends the message
+  const e = msrpBuildEndLine(d + <usize>w, cap - w, tid, TID_LEN, last ? 0x24 : 0x2b, true);
+  if (e < 0) return false;
+  w += e;
+  txLen += w;
+  push(MsrpAct.SendBytes, handleOf(si), <i32>c.hostId, d, w, 0, 0, 0, 0);
+  m.next += n;
+  if (tracked) {
+    const x = txnAt(ti);
+    x.used = 1; x.sess = si; x.out = o; x.conn = s.conn; x.tidLen = TID_LEN;
+    x.deadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
+    m.inflight++;
+  } else if (last) {
+    // §7.1.1 Failure-Report no/partial: no 200 will come, the message is out once written
+    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.bodyLen);
+    freeOut(o);
+  }
+  return true;
+}
+
+// ---- public: timers --------------------------------------------------------------------------
+
+/** Transactions older than MSRP_TXN_TIMEOUT_MS fail with 408 (§7.1 / §5.3). */
+export function msrpOnTimer(now: f64): void {
+  enter();
+  lastNow = now;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) {
+    const x = txnAt(t);
+    if (x.used == 0 || x.deadline > now) continue;
+    if (!room(64, 2)) break;   // the rest fire on the next call
+    txnFailed(t, MSRP_CODE_TIMEOUT);
+  }
+  pump();
+}
+
+/** Earliest transaction deadline (ms), -1 when none. */
+export function msrpNextDeadline(): f64 {
+  initOnce();
+  let d: f64 = -1;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) {
+    const x = txnAt(t);
+    if (x.used != 0 && (d < 0 || x.deadline < d)) d = x.deadline;
+  }
+  return d;
+}
+
+function txnFailed(t: i32, code: i32): void {
+  const x = txnAt(t);
+  const si = x.sess;
+  if (x.out < 0) {
+    const s = sessAt(si);
+    push(MsrpAct.SendFailed, handleOf(si), -1, 0, 0, bindIdOf(si), s.bindIdLen, code, 0);
+    s.state = MsrpSessState.Failed;
+    x.used = 0;
+    return;
+  }
+  failOut(x.out, code);   // frees every transaction of that message too
+}
+
+function txnAcked(t: i32): void {
+  const x = txnAt(t);
+  const si = x.sess;
+  x.used = 0;
+  if (x.out < 0) {
+    // §5.4: the 200 to our first SEND: the connection now carries this session
+    sessAt(si).state = MsrpSessState.Bound;
+    push(MsrpAct.SessionBound, handleOf(si), -1, 0, 0, 0, 0, 0, 0);
+    return;
+  }
+  const o = x.out;
+  const m = outAt(o);
+  m.inflight--;
+  if (m.next >= m.bodyLen && m.inflight <= 0) {
+    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.bodyLen);
+    freeOut(o);
+  }
+}
+
+// ---- public: receiving -----------------------------------------------------------------------
+
+/**
+ * Bytes from connection `conn` (any split). Returns how many were consumed; when fewer than
+ * len, the action queue is full: drain it and call again with the rest. A connection the
+ * host never announced is taken as accepted (passive). A framing error closes the
+ * connection (CLOSE, SESSION_LOST for its sessions); other connections are not touched.
+ */
+export function msrpOnStream(conn: u32, ptr: usize, len: i32, now: f64): i32 {
+  enter();
+  lastNow = now;
+  if (len < 0) len = 0;
+  let ci = connFind(conn);
+  if (ci < 0) {
+    ci = connNew(conn);
+    if (ci < 0) {
+      push(MsrpAct.Close, -1, <i32>conn, 0, 0, 0, 0, 0, 0);
+      lastErr = MsrpSessErr.ConnPoolFull;
+      return len;
+    }
+  }
+  const p = parserOf(ci);
+  let off = 0;
+  // every feed consumes bytes or reports an event that consumes none (never several in a row
+  // without progress), so 3*len + 8 rounds bound the loop
+  const rounds = 3 * len + 8;
+  for (let r = 0; r < rounds; r++) {
+    if (!room(STEP_TX, STEP_ACTS)) break;
+    const used = msrpFeed(p, ptr + <usize>off, len - off);
+    off += used;
+    const ev = p.event;
+    if (ev == MsrpEvent.None) break;
+    if (ev == MsrpEvent.Error) {
+      // §9 framing broken: no resync is possible. A SEND whose tid we know could be answered,
+      // but the stream position is lost, so the connection goes (the peer sees the close).
+      push(MsrpAct.Close, -1, <i32>conn, 0, 0, 0, 0, p.err, 0);
+      connGone(ci);
+      off = len;
+      break;
+    }
+    if (ev == MsrpEvent.Headers) onHeaders(ci);
+    else if (ev == MsrpEvent.Body) onBody(ci, p.bodyPtr, p.bodyLen);
+    else if (ev == MsrpEvent.End) onEnd(ci);
+  }
+  pump();
+  return off;
+}
+
+/** Answers the current request of connection ci (its view is valid until the next frame). */
+function respond(ci: i32, code: i32, reason: string): void {
+  const p = parserOf(ci);
+  const d = TX + <usize>txLen;
+  const n = msrpBuildResponseTo(d, MSRP_TX_CAP - txLen, p, code, reason);
+  if (n < 0) return;   // paths longer than the step reserve: nothing sensible to send
+  txLen += n;
+  push(MsrpAct.SendBytes, -1, <i32>connAt(ci).hostId, d, n, 0, 0, code, 0);
+}
+
+/** Error answer unless the request forbids it (§7.1.2 REPORT, §7.3.1 Failure-Report: no). */
+function respondErr(ci: i32, code: i32, reason: string): void {
+  const c = connAt(ci);
+  c.fDeliver = 0;
+  c.fCode = 0;
+  if (code == 0 || c.fNoAnswer != 0) return;
+  respond(ci, code, reason);
+}
+
+function onHeaders(ci: i32): void {
+  const c = connAt(ci);
+  const p = parserOf(ci);
+  const b = p.hdrBuf;
+  c.fSess = -1; c.fDeliver = 0; c.fCode = 0; c.fReport = 0; c.fNoAnswer = 0; c.fPartial = 0;
+  c.fOff = 0; c.fTotal = RANGE_STAR; c.fEnd = RANGE_STAR;
+  if (p.isRequest == 0) { onResponse(ci); return; }
+  // §7.1.2: REPORTs are never answered; §7.3.1: Failure-Report: no -> no response at all
+  c.fNoAnswer = (p.method == MsrpMethod.REPORT || p.failureReport == REPORT_NO) ? 1 : 0;
+  c.fPartial = p.failureReport == REPORT_PARTIAL ? 1 : 0;
+  const e = p.err;
+  if (e != 0) { respondErr(ci, msrpErrCode(e), msrpErrReason(e)); return; }
+  // §10 501: an endpoint implements SEND and REPORT; AUTH (RFC 4976) is for relays
+  if (p.method != MsrpMethod.SEND && p.method != MsrpMethod.REPORT) { respondErr(ci, 501, msrpErrReason(MsrpErr.UnknownMethod)); return; }
+  // §7.3: the To-Path (one URI once relays are done) names a session of ours on this connection
+  if (msrpPathNth(U1, b, p.valOff(p.iToPath), p.valLen(p.iToPath), 0) < 0) { respondErr(ci, 400, "bad To-Path"); return; }
+  const si = findSessById(b + <usize>U1.sessOff, U1.sessLen);
+  if (si < 0) { respondErr(ci, 481, msrpErrReason(MsrpErr.UnknownSession)); return; }
+  const s = sessAt(si);
+  if (s.conn >= 0 && s.conn != ci) { respondErr(ci, 481, "session bound to another connection"); return; }
+  const fOff = p.valOff(p.iFromPath), fLen = p.valLen(p.iFromPath);
+  if (s.remoteLen > 0 && !fromMatches(si, b, fOff, fLen)) { respondErr(ci, 403, "From-Path does not match"); return; }
+  if (s.conn < 0) {
+    // §5.4: the passive endpoint binds the connection on the first SEND for the session;
+    // an active session binds only through its own bind transaction
+    if (s.active != 0 || p.method != MsrpMethod.SEND || s.state == MsrpSessState.Failed) {
+      respondErr(ci, 481, "session not bound to this connection"); return;
+    }
+    if (s.remoteLen == 0) {
+      // the SDP answer has not arrived yet: keep the From-Path until msrpSessionSetRemote confirms it
+      if (fLen > MSRP_PATH_CAP) { respondErr(ci, 403, "From-Path too long"); return; }
+      memory.copy(remoteOf(si), b + <usize>fOff, <usize>fLen);
+      s.remoteLen = fLen; s.remoteProvisional = 1;
+    }
+    s.conn = ci; c.nSess++;
+    s.state = MsrpSessState.Bound;
+    push(MsrpAct.SessionBound, handleOf(si), -1, 0, 0, 0, 0, 0, 0);
+  }
+  c.fSess = si;
+  // a SEND without Message-ID was refused above (§7.1.1); a REPORT without one reports on nothing
+  const idp: usize = p.iMessageId >= 0 ? b + <usize>p.valOff(p.iMessageId) : 0;
+  const idl = p.iMessageId >= 0 ? p.valLen(p.iMessageId) : 0;
+  if (p.method == MsrpMethod.REPORT) {
+    // §7.1.2 / §7.3.2: a report on a message we sent; Status carries the code
+    push(MsrpAct.ReportResult, handleOf(si), -1, 0, 0, idp, idl, p.statusCode, <f64>(p.rangeEnd > 0 ? p.rangeEnd : <i64>0));
+    return;
+  }
+  // §8 a=max-size, §10 413: "stop sending this message"
+  if (p.rangeTotal != RANGE_STAR && <u64>p.rangeTotal > s.maxSize) { respondErr(ci, 413, msrpErrReason(MsrpErr.TooLarge)); return; }
+  const answer200 = c.fNoAnswer == 0 && c.fPartial == 0;
+  if (p.hasBody == 0) {
+    // empty SEND (bind / keep-alive, §5.4 / §7.1.1): just the 200
+    c.fCode = answer200 ? 200 : 0;
+    return;
+  }
+  // §7.1.1: no Byte-Range = the whole message in this chunk (start 1, total unknown: '*')
+  const start: i64 = p.rangeStart > 0 ? p.rangeStart : 1;
+  c.fOff = <u64>(start - 1);
+  c.fTotal = p.rangeStart > 0 ? p.rangeTotal : RANGE_STAR;
+  c.fEnd = p.rangeStart > 0 ? p.rangeEnd : RANGE_STAR;
+  c.fDeliver = 1;
+  c.fCode = answer200 ? 200 : 0;
+  c.fReport = p.successReport == REPORT_YES ? 1 : 0;
+  const same = s.inActive != 0 && eqSpan(inIdOf(si), s.inIdLen, idp, idl, false);
+  if (!same) {
+    memory.copy(inIdOf(si), idp, <usize>idl);
+    s.inIdLen = idl; s.inRecv = 0; s.inActive = 1;
+  }
+  s.inTotal = c.fTotal;
+}
+
+function onBody(ci: i32, ptr: usize, len: i32): void {
+  const c = connAt(ci);
+  if (c.fDeliver == 0 || c.fSess < 0 || len <= 0) return;
+  const p = parserOf(ci);
+  const si = c.fSess;
+  const s = sessAt(si);
+  const before = <u64>(p.bodyTotal - <i64>len);
+  const offset = c.fOff + before;
+  // §8 max-size also holds when the total is '*'; §7.1.1 the body must fit its Byte-Range.
+  // The bytes up to the limit are delivered whatever the read sizes were (split-invariant).
+  let room64: u64 = offset < s.maxSize ? s.maxSize - offset : 0;
+  let limit = 413;
+  if (c.fEnd != RANGE_STAR) {
+    const rangeLen = c.fEnd - <i64>c.fOff;   // chunk length the Byte-Range announced
+    const left: u64 = <i64>before < rangeLen ? <u64>(rangeLen - <i64>before) : 0;
+    if (left < room64) { room64 = left; limit = 400; }
+  }
+  const fit = <u64>len <= room64 ? len : <i32>room64;
+  if (fit > 0) {
+    // pieces from the parser's holdback area are overwritten by later feeds in this call: copy them
+    let q = ptr;
+    if (ptr >= p.hold && ptr < p.hold + <usize>MSRP_HOLD_CAP) { q = txCopy(ptr, fit); if (q == 0) return; }
+    push(MsrpAct.DeliverPiece, handleOf(si), -1, q, fit, inIdOf(si), s.inIdLen, 0, <f64>offset);
+    s.inRecv += <u64>fit;
+  }
+  if (fit < len) {
+    push(MsrpAct.MessageAborted, handleOf(si), -1, 0, 0, inIdOf(si), s.inIdLen, limit, <f64>s.inRecv);
+    s.inActive = 0;
+    c.fDeliver = 0;
+    c.fCode = c.fNoAnswer != 0 ? 0 : limit;
+  }
+}
+
+function onEnd(ci: i32): void {
+  const c = connAt(ci);
+  const p = parserOf(ci);
+  if (p.isRequest == 0) return;
+  const si = c.fSess;
+  const code = c.fCode;
+  // §7.2: the response goes out once the whole chunk arrived (errors went out at the headers)
+  if (code != 0) respond(ci, code, code == 200 ? "OK" : (code == 413 ? msrpErrReason(MsrpErr.TooLarge) : "bad request"));
+  if (si < 0 || c.fDeliver == 0) { c.fSess = -1; c.fDeliver = 0; return; }
+  const s = sessAt(si);
+  const h = handleOf(si);
+  if (p.flag == 0x23) {
+    // §5.1 '#': the sender interrupted the message; what arrived was delivered
+    // (the id and count are kept: should the sender resume it after all, the rest continues it)
+    push(MsrpAct.MessageAborted, h, -1, 0, 0, inIdOf(si), s.inIdLen, 0, <f64>s.inRecv);
+  } else if (p.flag == 0x24) {
+    const got = c.fOff + <u64>p.bodyTotal;
+    // complete = the last chunk reached the total and every byte before it was delivered
+    if ((c.fTotal == RANGE_STAR || <u64>c.fTotal == got) && s.inRecv == got) {
+      push(MsrpAct.MessageDone, h, -1, 0, 0, inIdOf(si), s.inIdLen, 0, <f64>got);
+      s.inActive = 0;
+      // §7.1.3: Success-Report: yes -> REPORT 000 200 covering the whole message
+      if (c.fReport != 0) sendReport(ci, si, got);
+    }
+  }
+  c.fSess = -1; c.fDeliver = 0;
+}
+
+function sendReport(ci: i32, si: i32, total: u64): void {
+  const p = parserOf(ci);
+  const b = p.hdrBuf;
+  const tid = TX + <usize>txLen;
+  if (MSRP_TX_CAP - txLen < TID_CAP) return;
+  randomIdent(tid, TID_LEN);
+  txLen += TID_LEN;
+  const d = TX + <usize>txLen;
+  // To-Path = the SEND's From-Path, From-Path = the URI it was sent to (§7.1.2)
+  const n = msrpBuildReport(d, MSRP_TX_CAP - txLen, tid, TID_LEN,
+    b + <usize>p.valOff(p.iFromPath), p.valLen(p.iFromPath), b + <usize>p.valOff(p.iToPath), p.valLen(p.iToPath),
+    inIdOf(si), sessAt(si).inIdLen, 1, <i64>total, <i64>total, 200, "OK");
+  if (n < 0) return;
+  txLen += n;
+  push(MsrpAct.SendBytes, handleOf(si), <i32>connAt(ci).hostId, d, n, 0, 0, 0, 0);
+}
+
+function onResponse(ci: i32): void {
+  const p = parserOf(ci);
+  // §7.2: a malformed response is dropped (never answered)
+  if (p.err != 0 || p.status < 100) return;
+  const tp = p.hdrBuf + <usize>p.tidOff;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) {
+    const x = txnAt(t);
+    if (x.used == 0 || x.conn != ci || x.tidLen != p.tidLen) continue;
+    if (memory.compare(tidOf(t), tp, <usize>p.tidLen) != 0) continue;
+    if (p.status == 200) txnAcked(t); else txnFailed(t, p.status);
+    return;
+  }
+}
+
+/** Test hook: back to the initial state (every pool empty, queue empty). */
+export function msrpSessReset(): void {
+  inited = false;
+  initOnce();
+  actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1;
+  rng = 0x243f6a8885a308d3;
+}
