@@ -26,17 +26,38 @@ import {
   serverNextDeadline,
 } from "./server/server";
 import { proxyPairs } from "./server/proxy";
+// UA role hooks (assembly/ua_agent.ts): after uaInit the same entry points drive the UA core.
+import { uaReady, uaStop, uaDatagram, uaStreamOpen, uaStream, uaStreamClosed, uaTimer, uaNextDeadline } from "./ua/agent_ua";
 
 export function serverInit(domainLen: i32, listenLen: i32, seedLo: u32, seedHi: u32): i32 {
   if (domainLen < 0 || listenLen <= 0 || domainLen + listenLen > 4096) return 1;
+  uaStop();
   return serverStart(INBOX, domainLen, INBOX + <usize>domainLen, listenLen, seedLo, seedHi);
 }
-export function onDatagram(sock: i32, fromLen: i32, len: i32, now: f64): i32 { return serverDatagram(INBOX, sock, fromLen, len, now); }
-export function onStreamOpen(addrLen: i32): i32 { return serverStreamOpen(INBOX, addrLen); }
-export function onStream(conn: i32, len: i32, now: f64): i32 { return serverStream(INBOX, conn, len, now); }
-export function onStreamClosed(conn: i32, now: f64): void { serverStreamClosed(conn); }
-export function onTimer(now: f64): void { serverTimer(now); }
-export function nextDeadline(): f64 { return serverNextDeadline(); }
+export function onDatagram(sock: i32, fromLen: i32, len: i32, now: f64): i32 {
+  if (uaReady()) return uaDatagram(INBOX, sock, fromLen, len, now);
+  return serverDatagram(INBOX, sock, fromLen, len, now);
+}
+export function onStreamOpen(addrLen: i32): i32 {
+  if (uaReady()) return uaStreamOpen(INBOX, addrLen);
+  return serverStreamOpen(INBOX, addrLen);
+}
+export function onStream(conn: i32, len: i32, now: f64): i32 {
+  if (uaReady()) return uaStream(INBOX, conn, len, now);
+  return serverStream(INBOX, conn, len, now);
+}
+export function onStreamClosed(conn: i32, now: f64): void {
+  if (uaReady()) { uaStreamClosed(conn, now); return; }
+  serverStreamClosed(conn);
+}
+export function onTimer(now: f64): void {
+  if (uaReady()) { uaTimer(now); return; }
+  serverTimer(now);
+}
+export function nextDeadline(): f64 {
+  if (uaReady()) return uaNextDeadline();
+  return serverNextDeadline();
+}
 export function outboxLen(): i32 { return outboxUsed(); }
 export function outboxReset(): void { outboxClear(); }
 export function outboxDropped(): u32 { return outboxDroppedCount(); }

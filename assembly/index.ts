@@ -70,3 +70,4 @@ export function checkReasonPtr(): usize { return resultReasonPtr(); }
 export function checkReasonLen(): i32 { return resultReasonLen(); }
 export function checkDigest(): u32 { return resultDigest(); }
 export * from "./agent";
+export * from "./ua_agent";

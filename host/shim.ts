@@ -79,6 +79,15 @@ export class Shim {
     return r;
   }
 
+  /** Writes parts at the inbox, calls f(lengths, now) (an export), then drains the outbox. */
+  invoke(parts: Uint8Array[], f: (lens: number[], now: number) => number): number {
+    if (this.closed) return -1;
+    const lens = this.put(...parts);
+    const r = f(lens, this.clock());
+    this.after();
+    return r;
+  }
+
   datagram(sock: number, from: string, bytes: Uint8Array): void {
     if (this.closed) return;
     const fromB = Buffer.from(from, "latin1");

@@ -157,3 +157,15 @@ export const CHAT_OUT_CAP: i32 = 17408;
 export const CHAT_ACT_MAX: i32 = 32;
 /** Invitations / chats the participant role tracks at once. Full -> the INVITE is refused (486). */
 export const CHAT_PART_MAX: i32 = 8;
+
+// ---- UA role (assembly/ua/agent_ua.ts) ----
+/** Our AOR "sip:user@domain" (bytes). */
+export const UA_AOR_CAP: i32 = 128;
+/** Copy of the one INVITE in progress (ours, or the one we are answering): dialog creation, CANCEL, ACK. */
+export const UA_INVITE_CAP: i32 = 8192;
+/** Copy of the last response to an incoming INVITE (re-sent when the INVITE is retransmitted). */
+export const UA_RESP_CAP: i32 = 8192;
+/** Copy of the ACK for a 2xx (re-sent for a retransmitted 2xx, §13.2.2.4). */
+export const UA_ACK_CAP: i32 = 2048;
+/** Default REGISTER interval asked for (§10.2.1), seconds. */
+export const UA_REG_EXPIRES_S: i32 = 600;

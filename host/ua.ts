@@ -1,0 +1,141 @@
+// Host side of the UA role: one UDP socket (udp) or one TCP listener plus the connections the
+// core asks for (tcp), bytes in and out of the core through the Shim. No SIP here: the core
+// decides what to send, where, when to connect (assembly/ua/agent_ua.ts); the app talks to it
+// with commands (call/hangup/accept/reject) and gets JSON events back.
+import dgram from "node:dgram";
+import net from "node:net";
+import { loadCore, type Core } from "./loader.ts";
+import { Shim, splitAddr, addrText } from "./shim.ts";
+
+export interface UaOptions {
+  /** Our AOR, "sip:alice@example.test". */
+  aor: string;
+  /** The IM server "ip:port" (registrar and proxy). */
+  server: string;
+  /** Local "ip:port" to bind (port 0: any). */
+  listen: string;
+  transport?: "udp" | "tcp";
+  /** REGISTER interval to ask for (seconds; default: the core's). */
+  expires?: number;
+  onEvent?: (ev: Record<string, unknown>) => void;
+  wasmFile?: string;
+}
+
+interface UaExports {
+  uaInit(aorLen: number, srvLen: number, lisLen: number, transport: number, expires: number, seedLo: number, seedHi: number, now: number): number;
+  uaCommand(op: number, aLen: number, bLen: number, now: number): number;
+  uaState(): number;
+  uaIsRegistered(): number;
+}
+
+export const UA_CMD = { call: 1, hangup: 2, accept: 3, reject: 4, unregister: 5 } as const;
+
+export interface RunningUa {
+  /** Actual local "ip:port". */
+  local: string;
+  core: Core;
+  shim: Shim;
+  call(target: string, sdp: string): number;
+  hangup(): number;
+  accept(sdp: string): number;
+  reject(code: number): number;
+  unregister(): number;
+  state(): number;
+  close(): Promise<void>;
+}
+
+const enc = (s: string) => Buffer.from(s, "latin1");
+
+export async function startUa(opt: UaOptions): Promise<RunningUa> {
+  const { host, port: wantPort } = splitAddr(opt.listen);
+  if (!net.isIP(host)) throw new Error(`listen needs ip:port, got ${opt.listen}`);
+  const useTcp = opt.transport === "tcp";
+  const core = loadCore(opt.wasmFile ?? process.env.SIMPLE_IM_AGENT_WASM ?? undefined);
+  const x = core.exports as unknown as UaExports;
+  const v6 = net.isIPv6(host);
+  const conns = new Map<number, net.Socket>();
+  let udp: dgram.Socket | undefined;
+  let tcp: net.Server | undefined;
+  let shim!: Shim;
+
+  const attach = (id: number, sock: net.Socket) => {
+    conns.set(id, sock);
+    sock.on("data", (chunk: Buffer) => { if (conns.get(id) === sock) shim.stream(id, chunk); });
+    sock.on("error", () => { /* 'close' follows */ });
+    sock.on("close", () => {
+      if (conns.get(id) !== sock) return;
+      conns.delete(id);
+      shim.streamClosed(id);
+    });
+  };
+
+  shim = new Shim(core, {
+    sendDgram(_sock, addr, bytes) {
+      const a = splitAddr(addr);
+      udp?.send(bytes, a.port, a.host, () => { /* SIP repairs losses */ });
+    },
+    sendStream(conn, bytes) { conns.get(conn)?.write(bytes); },
+    connect(conn, addr) {
+      const a = splitAddr(addr);
+      const sock = net.connect({ host: a.host, port: a.port });
+      sock.setNoDelay(true);
+      attach(conn, sock);
+    },
+    close(conn) {
+      const s = conns.get(conn);
+      conns.delete(conn);
+      s?.destroy();
+    },
+    event(json) {
+      let ev: Record<string, unknown>;
+      try { ev = JSON.parse(json); } catch { return; }
+      opt.onEvent?.(ev);
+    },
+  });
+
+  let local: string;
+  if (useTcp) {
+    const srv = net.createServer({ noDelay: true });
+    tcp = srv;
+    await new Promise<void>((res, rej) => { srv.once("error", rej); srv.listen(wantPort, host, () => { srv.off("error", rej); res(); }); });
+    local = addrText(host, (srv.address() as net.AddressInfo).port);
+    srv.on("connection", (sock) => {
+      sock.setNoDelay(true);
+      const id = shim.streamOpen(addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0));
+      if (id < 0) { sock.destroy(); return; }
+      attach(id, sock);
+    });
+  } else {
+    const u = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
+    udp = u;
+    await new Promise<void>((res, rej) => { u.once("error", rej); u.bind(wantPort, host, () => { u.off("error", rej); res(); }); });
+    local = addrText(host, u.address().port);
+    u.on("message", (msg, rinfo) => shim.datagram(0, addrText(rinfo.address, rinfo.port), msg));
+    u.on("error", () => { /* transactions time out */ });
+  }
+
+  const seed = crypto.getRandomValues(new Uint32Array(2));
+  const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(local)],
+    ([a, s, l], now) => x.uaInit(a, s, l, useTcp ? 1 : 0, opt.expires ?? 0, seed[0], seed[1], now));
+  if (r !== 0) throw new Error(`uaInit refused (${r})`);
+
+  const cmd = (op: number, parts: Uint8Array[], aLen?: number) =>
+    shim.invoke(parts, (lens, now) => x.uaCommand(op, aLen ?? lens[0] ?? 0, lens[1] ?? 0, now));
+
+  return {
+    local, core, shim,
+    call: (target, sdp) => cmd(UA_CMD.call, [enc(target), enc(sdp)]),
+    hangup: () => cmd(UA_CMD.hangup, []),
+    accept: (sdp) => cmd(UA_CMD.accept, [enc(sdp)]),
+    reject: (code) => cmd(UA_CMD.reject, [], code),
+    unregister: () => cmd(UA_CMD.unregister, []),
+    state: () => x.uaState(),
+    async close() {
+      shim.stop();
+      for (const s of conns.values()) s.destroy();
+      conns.clear();
+      if (tcp) await new Promise<void>((res) => tcp!.close(() => res()));
+      if (udp) await new Promise<void>((res) => udp!.close(() => res()));
+    },
+  };
+}
