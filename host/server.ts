@@ -4,7 +4,8 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { loadCore, type Core } from "./loader.ts";
-import { Shim, splitAddr, addrText } from "./shim.ts";
+import { type Shim, splitAddr, addrText } from "./shim.ts";
+import { SocketHost, bindUdp, listenTcp } from "./sockets.ts";
 
 export interface ServerOptions {
   /** "127.0.0.1:5060", "[::1]:5060"; port 0 picks a free port (the same for UDP and TCP). */
@@ -34,55 +35,20 @@ export async function startServer(opt: ServerOptions): Promise<RunningServer> {
   }
   const core = loadCore(opt.wasmFile ?? process.env.SIMPLE_IM_AGENT_WASM ?? undefined);
   const v6 = net.isIPv6(host);
-  const conns = new Map<number, net.Socket>();
-  let udp!: dgram.Socket;
-  let tcp!: net.Server;
-  let shim!: Shim;
-
-  const attach = (id: number, sock: net.Socket) => {
-    conns.set(id, sock);
-    sock.on("data", (chunk: Buffer) => { if (conns.get(id) === sock) shim.stream(id, chunk); });
-    sock.on("error", () => { /* 'close' follows */ });
-    sock.on("close", () => {
-      if (conns.get(id) !== sock) return;     // the core closed it (CLOSE) and may reuse the id
-      conns.delete(id);
-      shim.streamClosed(id);
-    });
-  };
-
-  shim = new Shim(core, {
-    sendDgram(_sock, addr, bytes) {
-      const a = splitAddr(addr);
-      udp.send(bytes, a.port, a.host, () => { /* a lost datagram is SIP's to repair */ });
-    },
-    sendStream(conn, bytes) { conns.get(conn)?.write(bytes); },
-    connect(conn, addr) {
-      const a = splitAddr(addr);
-      const sock = net.connect({ host: a.host, port: a.port });
-      sock.setNoDelay(true);
-      attach(conn, sock);
-    },
-    close(conn) {
-      const s = conns.get(conn);
-      conns.delete(conn);
-      s?.destroy();
-    },
-    event(json) {
-      let ev: Record<string, unknown>;
-      try { ev = JSON.parse(json); } catch { return; }
-      opt.onEvent?.(ev);
-    },
-  });
+  const io = new SocketHost(core, opt.onEvent);
+  const shim = io.shim;
 
   // UDP first (port 0 -> the kernel picks), then TCP on the same port; retry on a clash.
   let port = wantPort;
+  let udp!: dgram.Socket;
+  let tcp!: net.Server;
   for (let attempt = 0; ; attempt++) {
     udp = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
-    await new Promise<void>((res, rej) => { udp.once("error", rej); udp.bind(port, host, () => { udp.off("error", rej); res(); }); });
+    await bindUdp(udp, port, host);
     port = udp.address().port;
     tcp = net.createServer({ noDelay: true });
     try {
-      await new Promise<void>((res, rej) => { tcp.once("error", rej); tcp.listen(port, host, () => { tcp.off("error", rej); res(); }); });
+      await listenTcp(tcp, port, host);
       break;
     } catch (err) {
       udp.close();
@@ -92,24 +58,11 @@ export async function startServer(opt: ServerOptions): Promise<RunningServer> {
   }
   const sip = addrText(host, port);
   if (shim.init(opt.domain ?? "", sip) !== 0) throw new Error(`core refused listen address ${sip}`);
-
-  udp.on("message", (msg, rinfo) => shim.datagram(0, addrText(rinfo.address, rinfo.port), msg));
-  udp.on("error", () => { /* ICMP errors etc.: nothing to do, transactions time out */ });
-  tcp.on("connection", (sock) => {
-    sock.setNoDelay(true);
-    const id = shim.streamOpen(addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0));
-    if (id < 0) { sock.destroy(); return; }
-    attach(id, sock);
-  });
+  io.serveUdp(udp);
+  io.serveTcp(tcp);
 
   return {
     sip, host, port, core, shim,
-    async close() {
-      shim.stop();
-      for (const s of conns.values()) s.destroy();
-      conns.clear();
-      await new Promise<void>((res) => tcp.close(() => res()));
-      await new Promise<void>((res) => udp.close(() => res()));
-    },
+    close: () => io.close(),
   };
 }

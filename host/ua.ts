@@ -5,7 +5,8 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { loadCore, type Core } from "./loader.ts";
-import { Shim, splitAddr, addrText } from "./shim.ts";
+import { type Shim, splitAddr, addrText } from "./shim.ts";
+import { SocketHost, bindUdp, listenTcp } from "./sockets.ts";
 
 export interface UaOptions {
   /** Our AOR, "sip:alice@example.test". */
@@ -53,65 +54,20 @@ export async function startUa(opt: UaOptions): Promise<RunningUa> {
   const core = loadCore(opt.wasmFile ?? process.env.SIMPLE_IM_AGENT_WASM ?? undefined);
   const x = core.exports as unknown as UaExports;
   const v6 = net.isIPv6(host);
-  const conns = new Map<number, net.Socket>();
-  let udp: dgram.Socket | undefined;
-  let tcp: net.Server | undefined;
-  let shim!: Shim;
-
-  const attach = (id: number, sock: net.Socket) => {
-    conns.set(id, sock);
-    sock.on("data", (chunk: Buffer) => { if (conns.get(id) === sock) shim.stream(id, chunk); });
-    sock.on("error", () => { /* 'close' follows */ });
-    sock.on("close", () => {
-      if (conns.get(id) !== sock) return;
-      conns.delete(id);
-      shim.streamClosed(id);
-    });
-  };
-
-  shim = new Shim(core, {
-    sendDgram(_sock, addr, bytes) {
-      const a = splitAddr(addr);
-      udp?.send(bytes, a.port, a.host, () => { /* SIP repairs losses */ });
-    },
-    sendStream(conn, bytes) { conns.get(conn)?.write(bytes); },
-    connect(conn, addr) {
-      const a = splitAddr(addr);
-      const sock = net.connect({ host: a.host, port: a.port });
-      sock.setNoDelay(true);
-      attach(conn, sock);
-    },
-    close(conn) {
-      const s = conns.get(conn);
-      conns.delete(conn);
-      s?.destroy();
-    },
-    event(json) {
-      let ev: Record<string, unknown>;
-      try { ev = JSON.parse(json); } catch { return; }
-      opt.onEvent?.(ev);
-    },
-  });
+  const io = new SocketHost(core, opt.onEvent);
+  const shim = io.shim;
 
   let local: string;
   if (useTcp) {
     const srv = net.createServer({ noDelay: true });
-    tcp = srv;
-    await new Promise<void>((res, rej) => { srv.once("error", rej); srv.listen(wantPort, host, () => { srv.off("error", rej); res(); }); });
+    await listenTcp(srv, wantPort, host);
     local = addrText(host, (srv.address() as net.AddressInfo).port);
-    srv.on("connection", (sock) => {
-      sock.setNoDelay(true);
-      const id = shim.streamOpen(addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0));
-      if (id < 0) { sock.destroy(); return; }
-      attach(id, sock);
-    });
+    io.serveTcp(srv);
   } else {
     const u = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
-    udp = u;
-    await new Promise<void>((res, rej) => { u.once("error", rej); u.bind(wantPort, host, () => { u.off("error", rej); res(); }); });
+    await bindUdp(u, wantPort, host);
     local = addrText(host, u.address().port);
-    u.on("message", (msg, rinfo) => shim.datagram(0, addrText(rinfo.address, rinfo.port), msg));
-    u.on("error", () => { /* transactions time out */ });
+    io.serveUdp(u);
   }
 
   const seed = crypto.getRandomValues(new Uint32Array(2));
@@ -130,12 +86,6 @@ export async function startUa(opt: UaOptions): Promise<RunningUa> {
     reject: (code) => cmd(UA_CMD.reject, [], code),
     unregister: () => cmd(UA_CMD.unregister, []),
     state: () => x.uaState(),
-    async close() {
-      shim.stop();
-      for (const s of conns.values()) s.destroy();
-      conns.clear();
-      if (tcp) await new Promise<void>((res) => tcp!.close(() => res()));
-      if (udp) await new Promise<void>((res) => udp!.close(() => res()));
-    },
+    close: () => io.close(),
   };
 }
