@@ -6,6 +6,7 @@ import net from "node:net";
 import { loadCore, type Core } from "./loader.ts";
 import { type Shim, splitAddr, addrText } from "./shim.ts";
 import { SocketHost, bindUdp, listenTcp } from "./sockets.ts";
+import type { TapPoint } from "./wiretap.ts";
 
 export interface ServerOptions {
   /** "127.0.0.1:5060", "[::1]:5060"; port 0 picks a free port (the same for UDP and TCP). */
@@ -16,6 +17,8 @@ export interface ServerOptions {
   onEvent?: (ev: Record<string, unknown>) => void;
   /** Wasm file to load (default: $SIMPLE_IM_AGENT_WASM, else build/agent.wasm). */
   wasmFile?: string;
+  /** Record every send in a WireTap under this name (ladder, tests). */
+  wire?: TapPoint;
 }
 
 export interface RunningServer {
@@ -36,6 +39,7 @@ export async function startServer(opt: ServerOptions): Promise<RunningServer> {
   const core = loadCore(opt.wasmFile ?? process.env.SIMPLE_IM_AGENT_WASM ?? undefined);
   const v6 = net.isIPv6(host);
   const io = new SocketHost(core, opt.onEvent);
+  io.wire = opt.wire;
   const shim = io.shim;
 
   // UDP first (port 0 -> the kernel picks), then TCP on the same port; retry on a clash.
@@ -57,6 +61,7 @@ export async function startServer(opt: ServerOptions): Promise<RunningServer> {
     }
   }
   const sip = addrText(host, port);
+  opt.wire?.tap.name(sip, opt.wire.me);
   if (shim.init(opt.domain ?? "", sip) !== 0) throw new Error(`core refused listen address ${sip}`);
   io.serveUdp(udp);
   io.serveTcp(tcp);

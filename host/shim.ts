@@ -8,6 +8,9 @@ export const OUT_SEND_STREAM = 2;
 export const OUT_CONNECT = 3;
 export const OUT_CLOSE = 4;
 export const OUT_EVENT = 5;
+export const OUT_DATA = 6;
+/** Connection ids from this value up are MSRP connections (assembly/chat/agent_chat.ts). */
+export const MSRP_CONN_ID_BASE = 256;
 
 export interface OutboxHandlers {
   sendDgram(sock: number, addr: string, bytes: Buffer): void;
@@ -15,6 +18,8 @@ export interface OutboxHandlers {
   connect(conn: number, addr: string): void;
   close(conn: number): void;
   event(json: string): void;
+  /** Chat content bytes of app message `id` (OUT_DATA), completed by its "message" event. */
+  data?(id: number, bytes: Buffer): void;
 }
 
 export interface AgentExports {
@@ -50,6 +55,8 @@ export function addrText(host: string, port: number): string {
 export class Shim {
   readonly x: AgentExports;
   private timer: NodeJS.Timeout | undefined;
+  /** Called after every drain (the socket layer retries stalled MSRP input from here). */
+  afterHook?: () => void;
   private closed = false;
   readonly clock: () => number;
 
@@ -105,13 +112,24 @@ export class Shim {
     return id;
   }
 
-  stream(conn: number, bytes: Uint8Array): void {
-    for (let off = 0; off < bytes.length && !this.closed; off += this.core.inboxCap) {
+  /**
+   * Bytes read from connection conn. SIP connections take everything. MSRP connections
+   * (id >= MSRP_CONN_ID_BASE) answer how many bytes they took: when fewer (the core's relay
+   * window or outbox is full), the rest is the caller's to offer again later (flow control).
+   * Returns the bytes taken.
+   */
+  stream(conn: number, bytes: Uint8Array): number {
+    let off = 0;
+    while (off < bytes.length && !this.closed) {
       const piece = bytes.subarray(off, Math.min(bytes.length, off + this.core.inboxCap));
       const [n] = this.put(piece);
-      this.x.onStream(conn, n, this.clock());
+      const r = this.x.onStream(conn, n, this.clock());
       this.after();
+      if (conn < MSRP_CONN_ID_BASE || r < 0) { off += n; continue; }
+      off += r;
+      if (r === 0) break;
     }
+    return this.closed ? bytes.length : off;
   }
 
   streamClosed(conn: number): void {
@@ -143,8 +161,10 @@ export class Shim {
       else if (op === OUT_CONNECT) this.h.connect(id, addr);
       else if (op === OUT_CLOSE) this.h.close(id);
       else if (op === OUT_EVENT) this.h.event(data.toString("latin1"));
+      else if (op === OUT_DATA) this.h.data?.(id, data);
     }
     this.arm();
+    this.afterHook?.();
   }
 
   private arm(): void {

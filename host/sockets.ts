@@ -4,25 +4,49 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { Core } from "./loader.ts";
-import { Shim, splitAddr, addrText } from "./shim.ts";
+import { Shim, splitAddr, addrText, MSRP_CONN_ID_BASE } from "./shim.ts";
+import type { TapPoint } from "./wiretap.ts";
 
 export class SocketHost {
   readonly conns = new Map<number, net.Socket>();
+  /** Address a CONNECT asked for (the socket's remote address is unknown until connected). */
+  private readonly connTarget = new Map<number, string>();
   readonly shim: Shim;
   udp?: dgram.Socket;
   tcp?: net.Server;
+  msrp?: net.Server;
+  /** MSRP bytes the core could not take yet (its relay window was full): the socket is paused. */
+  private readonly pending = new Map<number, Buffer>();
+  private retrying = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Optional record of every send (host/wiretap.ts). */
+  wire?: TapPoint;
 
-  constructor(core: Core, onEvent?: (ev: Record<string, unknown>) => void) {
+  constructor(core: Core, onEvent?: (ev: Record<string, unknown>) => void, onData?: (id: number, bytes: Buffer) => void) {
     this.shim = new Shim(core, {
       sendDgram: (_sock, addr, bytes) => {
         const a = splitAddr(addr);
+        this.wire?.tap.record(this.wire.me, addr, "sip", "udp", bytes);
         this.udp?.send(bytes, a.port, a.host, () => { /* a lost datagram is SIP's to repair */ });
       },
-      sendStream: (conn, bytes) => { this.conns.get(conn)?.write(bytes); },
+      sendStream: (conn, bytes) => {
+        const sock = this.conns.get(conn);
+        if (!sock) return;
+        if (this.wire) {
+          const peer = addrText(sock.remoteAddress ?? this.connTarget.get(conn) ?? "", sock.remotePort ?? 0);
+          this.wire.tap.record(this.wire.me, sock.remotePort ? peer : (this.connTarget.get(conn) ?? "?"),
+            conn >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", bytes);
+        }
+        sock.write(bytes);
+      },
       connect: (conn, addr) => {
         const a = splitAddr(addr);
         const sock = net.connect({ host: a.host, port: a.port });
         sock.setNoDelay(true);
+        this.connTarget.set(conn, addr);
+        sock.once("connect", () => {
+          if (this.wire) this.wire.tap.name(addrText(sock.localAddress ?? "", sock.localPort ?? 0), this.wire.me);
+        });
         this.attach(conn, sock);
       },
       close: (conn) => {
@@ -35,17 +59,62 @@ export class SocketHost {
         try { ev = JSON.parse(json); } catch { return; }
         onEvent?.(ev);
       },
+      data: (id, bytes) => onData?.(id, bytes),
     });
+    this.shim.afterHook = () => this.retryPending();
+  }
+
+  /** Feeds a connection's bytes; what the core leaves waits (socket paused) until it has room. */
+  private feed(id: number, sock: net.Socket, chunk: Buffer): void {
+    const held = this.pending.get(id);
+    if (held) { this.pending.set(id, Buffer.concat([held, chunk])); sock.pause(); return; }
+    const took = this.shim.stream(id, chunk);
+    if (took < chunk.length && this.conns.get(id) === sock) {
+      this.pending.set(id, Buffer.from(chunk.subarray(took)));
+      sock.pause();
+      this.armRetry();
+    }
+  }
+
+  /** Offers held MSRP bytes again (after every core call: a 200 may have opened the window). */
+  retryPending(): void {
+    if (this.retrying || this.pending.size === 0) return;
+    this.retrying = true;
+    try {
+      for (const [id, buf] of [...this.pending]) {
+        const sock = this.conns.get(id);
+        if (!sock) { this.pending.delete(id); continue; }
+        this.pending.delete(id);
+        const took = this.shim.stream(id, buf);
+        if (took < buf.length && this.conns.get(id) === sock) {
+          const rest = Buffer.from(buf.subarray(took));
+          const more = this.pending.get(id);
+          this.pending.set(id, more ? Buffer.concat([rest, more]) : rest);
+        } else if (!this.pending.has(id)) sock.resume();
+      }
+    } finally { this.retrying = false; }
+    if (this.pending.size > 0) this.armRetry();
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.retryPending(); }, 5);
   }
 
   /** Tracks a connection under the core's id; its bytes and its close go to the core. */
   attach(id: number, sock: net.Socket): void {
     this.conns.set(id, sock);
-    sock.on("data", (chunk: Buffer) => { if (this.conns.get(id) === sock) this.shim.stream(id, chunk); });
+    sock.on("data", (chunk: Buffer) => {
+      if (this.conns.get(id) !== sock) return;
+      if (id >= MSRP_CONN_ID_BASE) this.feed(id, sock, chunk);
+      else this.shim.stream(id, chunk);
+    });
     sock.on("error", () => { /* 'close' follows */ });
     sock.on("close", () => {
       if (this.conns.get(id) !== sock) return;     // the core closed it (CLOSE) and may reuse the id
       this.conns.delete(id);
+      this.connTarget.delete(id);
+      this.pending.delete(id);
       this.shim.streamClosed(id);
     });
   }
@@ -68,11 +137,25 @@ export class SocketHost {
     });
   }
 
+  /** Hands every accepted MSRP connection to the core (export onMsrpAccept assigns its id). */
+  serveMsrp(srv: net.Server, accept: (addr: string) => number): void {
+    this.msrp = srv;
+    srv.on("connection", (sock) => {
+      sock.setNoDelay(true);
+      const id = accept(addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0));
+      if (id < 0) { sock.destroy(); return; }
+      this.attach(id, sock);
+    });
+  }
+
   async close(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.pending.clear();
     this.shim.stop();
     for (const s of this.conns.values()) s.destroy();
     this.conns.clear();
-    const tcp = this.tcp, udp = this.udp;
+    const tcp = this.tcp, udp = this.udp, msrp = this.msrp;
+    if (msrp) await new Promise<void>((res) => msrp.close(() => res()));
     if (tcp) await new Promise<void>((res) => tcp.close(() => res()));
     if (udp) await new Promise<void>((res) => udp.close(() => res()));
   }

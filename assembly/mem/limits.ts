@@ -157,6 +157,13 @@ export const CHAT_OUT_CAP: i32 = 17408;
 export const CHAT_ACT_MAX: i32 = 32;
 /** Invitations / chats the participant role tracks at once. Full -> the INVITE is refused (486). */
 export const CHAT_PART_MAX: i32 = 8;
+/** Chat role (assembly/chat/agent_chat.ts): the CPIM header blocks of an incoming message are
+ *  collected up to this many bytes before the content streams on (larger -> dropped, 413). */
+export const CHAT_HDR_CAP: i32 = 2048;
+/** The relay holds back this many trailing bytes so its last chunk can carry '$' (RFC 4975 §5.1). */
+export const CHAT_HOLD_CAP: i32 = 4096;
+/** Bytes of one MSRP connection fed to the MSRP layer per step (back-pressure granularity). */
+export const CHAT_FEED_STEP: i32 = 2048;
 
 // ---- UA role (assembly/ua/agent_ua.ts) ----
 /** Our AOR "sip:user@domain" (bytes). */

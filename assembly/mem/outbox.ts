@@ -19,6 +19,8 @@
 //   CLOSE       close connection `id`; the id is free in the core at once, so the host must
 //               forget the socket (and not report its close event under that id again)
 //   EVENT       one JSON object (an app event, e.g. {"event":"registered",...}) for the app
+//   DATA        (6) content bytes of chat message `id` for the app, in order; the EVENT
+//               {"event":"message","id":id,...} that follows the last piece completes it
 // When a record does not fit, it is dropped whole and counted (outboxDropped): a full outbox
 // loses datagrams the way a full socket buffer does; SIP retransmission repairs it over UDP.
 
@@ -30,6 +32,9 @@ export const OUT_SEND_STREAM: i32 = 2;
 export const OUT_CONNECT: i32 = 3;
 export const OUT_CLOSE: i32 = 4;
 export const OUT_EVENT: i32 = 5;
+/** Chat content for the app: id = message number; the bytes follow in order, then the
+ *  {"event":"message","id":N,...} EVENT that completes it (assembly/chat/agent_chat.ts). */
+export const OUT_DATA: i32 = 6;
 
 /** Bytes of the record header (op, id, addrLen, dataLen). */
 export const OUT_REC_HDR: i32 = 16;
