@@ -70,12 +70,20 @@ export const MAX_EXPIRES_S: i32 = 3600;
 /** No expires param and no Expires header: registrar's default (§10.2.1.1, one hour). */
 export const DEFAULT_EXPIRES_S: i32 = 3600;
 
-/** RFC 3261 §17 transactions in the fixed pool (handle = index | generation << 8, so <= 256). Full -> 503 + Retry-After. */
-export const TXN_MAX: i32 = 32;
-/** Bytes of the last message a transaction keeps for retransmission over UDP (request, final response, ACK). */
+/** RFC 3261 §17 transaction records in the fixed pool (handle = index | generation << 8, so <= 256). Full -> 503 + Retry-After.
+ *  A record is 180 bytes without its message; over UDP a completed one lingers 32 s (Timer J/D), so a
+ *  burst through the proxy (a server + a client record per BYE) tops out near TXN_MAX / 2 calls and the
+ *  sustained UDP rate is about TXN_MAX / 32 s non-INVITE transactions per second. */
+export const TXN_MAX: i32 = 256;
+/** Largest message a transaction keeps for retransmission over UDP (request, final response, ACK); longer -> MsgTooLong. */
 export const TXN_MSG_CAP: i32 = 4096;
+/** Shared arena of the messages transactions keep, taken in runs of TXN_ARENA_UNIT bytes: a record
+ *  holds only what its state still has to re-send (a completed one: its final response or ACK, often
+ *  ~450 bytes, so ~190 of them fit). Less than TXN_MSG_CAP left -> new UDP transactions get 503. */
+export const TXN_ARENA_BYTES: i32 = 86016;
+export const TXN_ARENA_UNIT: i32 = 64;
 /** Branch bytes kept per transaction for the §17.2.3 match (longer branches also keep a hash of the whole). */
-export const TXN_BRANCH_CAP: i32 = 64;
+export const TXN_BRANCH_CAP: i32 = 48;
 /** Transaction action queue (records the caller drains); a few per transaction per call. */
 export const TXN_ACT_MAX: i32 = 128;
 
@@ -102,7 +110,8 @@ export const SRV_DOMAIN_CAP: i32 = 128;
 export const SRV_ADDR_CAP: i32 = 64;
 /** UDP peers remembered (address text per transaction peer id), reused round-robin. */
 export const SRV_UDP_PEER_MAX: i32 = 64;
-/** Proxy transaction pairs (server txn <-> client txn, §16): at most one per two transactions. Full -> 503. */
+/** Proxy transaction pairs (server txn <-> client txn, §16), each released as soon as both sides have
+ *  their final response (the lingering transactions need no pair), so only requests in progress hold one. Full -> 503. */
 export const SRV_PAIR_MAX: i32 = 16;
 /** Original request bytes kept per pair (for CANCEL, ACK of non-2xx, 408/503 answers); longer -> 513. */
 export const SRV_PAIR_MSG_CAP: i32 = 8192;
@@ -125,7 +134,7 @@ export const MSRP_TXN_MAX: i32 = 64;
 /** RFC 4975 §7.1 / §5.3: a SEND without a response after this long has failed (408-equivalent). */
 export const MSRP_TXN_TIMEOUT_MS: i32 = 30000;
 /** Outgoing messages queued (all sessions together); full -> MsrpSessErr.OutPoolFull. */
-export const MSRP_OUT_MAX: i32 = 16;
+export const MSRP_OUT_MAX: i32 = 24;
 /** Action records the caller drains after every call. */
 export const MSRP_ACT_MAX: i32 = 256;
 /** Bytes the MSRP session layer writes per call (frames, ids, addresses) before it applies back-pressure. */
@@ -160,19 +169,30 @@ export const CHAT_PART_MAX: i32 = 8;
 /** Chat role (assembly/chat/agent_chat.ts): the CPIM header blocks of an incoming message are
  *  collected up to this many bytes before the content streams on (larger -> dropped, 413). */
 export const CHAT_HDR_CAP: i32 = 2048;
-/** The relay holds back this many trailing bytes so its last chunk can carry '$' (RFC 4975 §5.1). */
-export const CHAT_HOLD_CAP: i32 = 4096;
 /** Bytes of one MSRP connection fed to the MSRP layer per step (back-pressure granularity). */
 export const CHAT_FEED_STEP: i32 = 2048;
 
 // ---- UA role (assembly/ua/agent_ua.ts) ----
 /** Our AOR "sip:user@domain" (bytes). */
 export const UA_AOR_CAP: i32 = 128;
-/** Copy of the one INVITE in progress (ours, or the one we are answering): dialog creation, CANCEL, ACK. */
-export const UA_INVITE_CAP: i32 = 8192;
-/** Copy of the last response to an incoming INVITE (re-sent when the INVITE is retransmitted). */
-export const UA_RESP_CAP: i32 = 8192;
-/** Copy of the ACK for a 2xx (re-sent for a retransmitted 2xx, §13.2.2.4). */
+/** Calls (SIP INVITE dialogs) the UA handles at once: a chat host INVITEs up to
+ *  CHAT_MEMBER_MAX - 1 participants. None free -> an incoming INVITE gets 486, uaCallStart Busy. */
+export const UA_CALL_MAX: i32 = 8;
+/** Per call: copy of its INVITE (ours, or the one we are answering): dialog creation, CANCEL, ACK.
+ *  A larger incoming INVITE -> 500; a larger outgoing one -> UaErr.Build. */
+export const UA_INVITE_CAP: i32 = 4096;
+/** Per call: copy of the last response to an incoming INVITE (re-sent when the INVITE is retransmitted, 2xx until the ACK). */
+export const UA_RESP_CAP: i32 = 4096;
+/** Per call: copy of the ACK for a 2xx (re-sent for a retransmitted 2xx, §13.2.2.4). */
 export const UA_ACK_CAP: i32 = 2048;
+/** Per call: Call-ID bytes of an incoming INVITE; longer -> 500. */
+export const UA_CALLID_CAP: i32 = 64;
+/** Per call: the peer's AOR URI (From of an incoming INVITE, our target); longer From -> kept empty. */
+export const UA_PEER_CAP: i32 = 256;
+/** UA event queue records (assembly/ua/agent_ua.ts uaEvPop); full -> events dropped and counted. */
+export const UA_EV_MAX: i32 = 64;
+/** Bytes of copied event data (SDP bodies, From URIs, MESSAGE bodies) held until the queue drains.
+ *  No room for an INVITE's offer -> 503; for a MESSAGE body -> 503 (413 when larger than the arena). */
+export const UA_EV_ARENA_CAP: i32 = 16384;
 /** Default REGISTER interval asked for (§10.2.1), seconds. */
 export const UA_REG_EXPIRES_S: i32 = 600;

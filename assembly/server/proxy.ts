@@ -51,6 +51,7 @@ import {
   txnServerMatch, txnServerCancelTarget, txnServerStart, txnServerSendResponse, txnServerOnRetransmit,
   txnServerOnAck, txnClientStart, txnClientMatch, txnClientOnResponse, txnClientSendAck,
   txnOnTransportError, txnLastError, txnLegacyKey, txnTagKey, txnErrStatus,
+  txnState, txnKind, txnKeptLen, TxnState, TxnKind,
 } from "../sip/transaction";
 import { locLookup, locIsKnownAor, locContactUriPtr, locContactUriLen, locContactConn, LOC_CONN_NONE } from "./location";
 import {
@@ -81,6 +82,8 @@ let srcConn: i32 = -1;
 export function setSource(peer: u32, conn: i32, p: usize, n: i32): void { srcPeer = peer; srcConn = conn; srcPtr = p; srcLen = n; }
 
 // ---- pairs --------------------------------------------------------------------------------------
+// A pair lives from the request until both of its transactions have their final response
+// (pairSettle), not until they end: over UDP they linger 5-32 s more (Timers K, J, D, I).
 
 // @ts-ignore: decorator
 @unmanaged
@@ -524,13 +527,22 @@ function onTuResponse(h: i32, st: i32, now: f64): void {
   let r = TxnErr.BadHandle;
   if (p.sTx >= 0 && p.finalSent == 0) r = txnServerSendResponse(p.sTx, st, BUILD, n, now);
   if (r != TxnErr.Ok && st >= 200 && st < 300) peerSend(viaNextHop(MSG), BUILD, n);   // §16.7 step 10
-  if (st >= 200) p.finalSent = 1;
+  // A final too large to keep for UDP retransmission (§18.1.1 / TXN_MSG_CAP) is replaced by a 500,
+  // so the server transaction still completes (it has no timer of its own before that).
+  if (r == TxnErr.MsgTooLong && st >= 200) serverFail(pi, 500, "Response Too Large", now);
+  if (st >= 200) { p.finalSent = 1; pairSettle(pi); }
 }
 
 /** §16.8 timeout (408) or transport failure (503) of a client transaction: answer the server side. */
 function onClientFail(h: i32, code: i32, reason: string, now: f64): void {
   const pi = pairByCli(h);
   if (pi < 0) return;
+  serverFail(pi, code, reason, now);
+  pairSettle(pi);
+}
+
+/** A final response of our own (code, reason) on pair pi's server transaction, built from the original. */
+function serverFail(pi: i32, code: i32, reason: string, now: f64): void {
   const p = pairAt(pi);
   if (p.finalSent != 0 || p.sTx < 0 || !parseOrig(pi)) return;
   newTag();
@@ -540,6 +552,27 @@ function onClientFail(h: i32, code: i32, reason: string, now: f64): void {
   if (n > 0) txnServerSendResponse(p.sTx, code, BUILD2, n, now);
 }
 
+/**
+ * Pair pi is released as soon as both sides are settled: the final response went out on the
+ * server transaction, and the client transaction has its final (Completed; for a non-2xx INVITE
+ * with its ACK kept, §17.1.1.3) or is gone. While they linger (Timers J, K, D, I: re-send the kept
+ * final or ACK, absorb retransmissions, match the ACK of a non-2xx by §17.2.3) the transactions
+ * need nothing from the pair, so a UDP call does not hold a pair and its request copy for 32 s.
+ */
+function pairSettle(pi: i32): void {
+  const p = pairAt(pi);
+  if (p.used == 0 || p.finalSent == 0) return;
+  if (p.cTx >= 0) {
+    const cs = txnState(p.cTx);
+    if (cs >= 0) {
+      if (cs != TxnState.Completed) return;
+      // without a kept ACK a retransmitted final asks for it again (onAckNeeded needs the pair)
+      if (txnKind(p.cTx) == TxnKind.ClientInvite && txnKeptLen(p.cTx) <= 0) return;
+    }
+  }
+  pairFree(pi);
+}
+
 function onTerminated(h: i32): void {
   for (let i = 0; i < SRV_PAIR_MAX; i++) {
     const p = pairAt(i);
@@ -547,6 +580,7 @@ function onTerminated(h: i32): void {
     if (p.sTx == h) p.sTx = -1;
     if (p.cTx == h) p.cTx = -1;
     if (p.sTx < 0 && p.cTx < 0) pairFree(i);
+    else pairSettle(i);
   }
 }
 

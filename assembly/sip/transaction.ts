@@ -27,11 +27,16 @@
 // is freed, so a handle kept after TU_TERMINATED is rejected (TxnErr.BadHandle), never
 // misdirected to the slot's next occupant (smoltcp's SocketHandle, with a generation).
 //
+// Memory: TXN_MAX small records plus one shared arena (TXN_ARENA_BYTES) for the message
+// copies; a record keeps a copy only while its state may have to send it again (see "slot
+// layout"), so a completed transaction lingering for Timer J/D costs its record and the bytes
+// of one response or ACK, not a fixed 4 KiB buffer.
+//
 // Pointers in SEND actions point either into the transaction's own copy of the message
 // or into the buffer the caller passed in the same call. Drain the queue after every
-// call: a slot copy is overwritten only when its slot is reused by a later *Start call.
+// call (until txnActPop returns None): a copy given up meanwhile is reused only after that.
 
-import { TXN_MAX, TXN_MSG_CAP, TXN_BRANCH_CAP, TXN_ACT_MAX } from "../mem/limits";
+import { TXN_MAX, TXN_MSG_CAP, TXN_BRANCH_CAP, TXN_ACT_MAX, TXN_ARENA_BYTES, TXN_ARENA_UNIT } from "../mem/limits";
 import { lower, eqSpan, eqExact } from "../mem/bytes";
 import {
   T2_MS, TIMER_A_MS, TIMER_B_MS, TIMER_D_MS, TIMER_E_MS, TIMER_F_MS, TIMER_G_MS, TIMER_H_MS,
@@ -131,6 +136,18 @@ export function txnErrReason(e: i32): string {
 }
 
 // ---- slot layout -----------------------------------------------------------------------
+//
+// A transaction is a small fixed record (Txn + its branch bytes, 180 bytes) in a pool of
+// TXN_MAX. The message it may have to send again lives apart, in a shared arena (below), and
+// only while its state needs it (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2):
+//   client INVITE    Calling: the request (Timer A, UDP)     Proceeding: nothing    Completed: the ACK
+//   client non-INV.  Trying/Proceeding: the request (Timer E, UDP)                  Completed: nothing
+//   server INVITE    Proceeding: latest 1xx    Completed: the final (Timer G)      Confirmed: nothing
+//   server non-INV.  Trying: nothing    Proceeding: latest 1xx                      Completed: the final
+// So a completed transaction lingering for Timer J/D (32 s over UDP) holds its record plus the
+// bytes of one final response or ACK (usually < 1 KiB), or no bytes at all for Timers K/I, and
+// never a 4 KiB buffer: that is what lets a UDP burst through the proxy (each BYE leaves a
+// server transaction for 32 s) pass without 503s in fixed memory.
 
 /** How a server transaction is keyed (§17.2.3). */
 const KEY_3261: i32 = 1;   // branch starts with the magic cookie: branch + sent-by + method
@@ -142,20 +159,6 @@ const COOKIE = "z9hG4bK";
 // @ts-ignore: decorator
 @unmanaged
 class Txn {
-  gen: u32;
-  kind: i32;
-  state: i32;
-  reliable: i32;
-  peer: u32;
-  method: i32;
-  /** Client: last response received; server: last response the TU sent (0 = none yet). */
-  lastStatus: i32;
-  /** Bytes kept at the slot's message area (0 = nothing kept). */
-  msgLen: i32;
-  keyMode: i32;
-  branchLen: i32;
-  sentByLen: i32;
-  localTagSet: i32;
   branchHash: u64;
   sentByHash: u64;
   /** RFC 2543 key (0 = none) and the To tag hash of the request that created the transaction. */
@@ -172,20 +175,33 @@ class Txn {
   tEnd: f64;
   /** §17.2.1 200 ms 100-Trying timer (server INVITE only). */
   tTrying: f64;
+  gen: u32;
+  peer: u32;
+  method: i32;
+  /** Client: last response received; server: last response the TU sent (0 = none yet). */
+  lastStatus: i32;
+  /** Bytes kept in the arena at unit msgAt (msgLen 0 = nothing kept, msgAt -1). */
+  msgLen: i32;
+  msgAt: i32;
+  branchLen: i32;
+  sentByLen: i32;
+  kind: i32;
+  state: i32;
+  reliable: i32;
+  keyMode: i32;
+  localTagSet: i32;
 }
 
 // @ts-ignore: decorator
 @lazy const HDR_SIZE: i32 = <i32>offsetof<Txn>();
 // @ts-ignore: decorator
-@lazy const SLOT_SIZE: i32 = (<i32>offsetof<Txn>() + TXN_BRANCH_CAP + TXN_MSG_CAP + 15) & ~15;
-const POOL: usize = memory.data(TXN_MAX * ((<i32>offsetof<Txn>() + TXN_BRANCH_CAP + TXN_MSG_CAP + 15) & ~15), 16);
+@lazy const SLOT_SIZE: i32 = (<i32>offsetof<Txn>() + TXN_BRANCH_CAP + 7) & ~7;
+const POOL: usize = memory.data(TXN_MAX * ((<i32>offsetof<Txn>() + TXN_BRANCH_CAP + 7) & ~7), 16);
 
 // @ts-ignore: decorator
 @inline function slotAt(i: i32): Txn { return changetype<Txn>(POOL + <usize>i * <usize>SLOT_SIZE); }
 // @ts-ignore: decorator
 @inline function branchArea(i: i32): usize { return POOL + <usize>i * <usize>SLOT_SIZE + <usize>HDR_SIZE; }
-// @ts-ignore: decorator
-@inline function msgArea(i: i32): usize { return POOL + <usize>i * <usize>SLOT_SIZE + <usize>HDR_SIZE + <usize>TXN_BRANCH_CAP; }
 
 /** Generations stay in 1..0x7FFFFF so a handle is a positive i32 and never 0. */
 const GEN_MASK: u32 = 0x7fffff;
@@ -197,9 +213,10 @@ function initOnce(): void {
   inited = true;
   for (let i = 0; i < TXN_MAX; i++) {
     const t = slotAt(i);
-    t.gen = 1; t.state = TxnState.Free; t.kind = TxnKind.None;
+    t.gen = 1; t.state = TxnState.Free; t.kind = TxnKind.None; t.msgLen = 0; t.msgAt = -1;
     t.tRetx = TIMER_OFF; t.tTimeout = TIMER_OFF; t.tEnd = TIMER_OFF; t.tTrying = TIMER_OFF;
   }
+  arenaClear();
 }
 
 // @ts-ignore: decorator
@@ -221,8 +238,9 @@ function allocSlot(): i32 {
   return -1;
 }
 
-/** Frees a slot; the generation moves on so old handles go stale. */
+/** Frees a slot (and its kept message); the generation moves on so old handles go stale. */
 function freeSlot(i: i32): void {
+  drop(i);
   const t = slotAt(i);
   t.state = TxnState.Free;
   t.kind = TxnKind.None;
@@ -230,6 +248,120 @@ function freeSlot(i: i32): void {
   let g = (t.gen + 1) & GEN_MASK;
   if (g == 0) g = 1;
   t.gen = g;
+}
+
+// ---- message arena ------------------------------------------------------------------------
+//
+// TXN_ARENA_BYTES in units of TXN_ARENA_UNIT; a message takes a run of ceil(len / unit)
+// contiguous units (SEND hands the transport one [ptr, len) span). A bitmap marks the taken
+// units; allocation is next fit from a rotating cursor, so a run freed a moment ago is the last
+// to be reused. A run given up while SEND records may still point into it (a newer response
+// replaces the kept one, the transaction ends in the same call) is not reusable at once: it
+// waits on a pending list that is released when the caller has drained the action queue.
+
+// @ts-ignore: decorator
+@lazy const UNIT: i32 = TXN_ARENA_UNIT;
+// @ts-ignore: decorator
+@lazy const UNITS: i32 = TXN_ARENA_BYTES / TXN_ARENA_UNIT;
+/** Units a starting transaction leaves free for responses still to come (one largest message). */
+// @ts-ignore: decorator
+@lazy const RESERVE_UNITS: i32 = (TXN_MSG_CAP + TXN_ARENA_UNIT - 1) / TXN_ARENA_UNIT;
+const ARENA: usize = memory.data(TXN_ARENA_BYTES, 16);
+const USED: usize = memory.data((TXN_ARENA_BYTES / TXN_ARENA_UNIT + 7) >> 3, 8);
+/** Pending runs: (first unit, units) pairs, a ring as long as the action queue. */
+const PEND: usize = memory.data(TXN_ACT_MAX * 8, 8);
+let pendHead: i32 = 0;
+let pendCount: i32 = 0;
+let unitsFree: i32 = 0;
+let cursor: i32 = 0;
+let keepFailed: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function unitsFor(len: i32): i32 { return (len + UNIT - 1) / UNIT; }
+// @ts-ignore: decorator
+@inline function unitPtr(u: i32): usize { return ARENA + <usize>u * <usize>UNIT; }
+// @ts-ignore: decorator
+@inline function unitTaken(u: i32): bool { return ((<u32>load<u8>(USED + <usize>(u >> 3)) >> <u32>(u & 7)) & 1) != 0; }
+
+function markRun(u: i32, n: i32, taken: bool): void {
+  for (let k = 0; k < n; k++) {
+    const b = USED + <usize>((u + k) >> 3);
+    const bit: u32 = <u32>1 << <u32>((u + k) & 7);
+    const v: u32 = <u32>load<u8>(b);
+    store<u8>(b, <u8>(taken ? v | bit : v & ~bit));
+  }
+  unitsFree += taken ? -n : n;
+}
+
+function arenaClear(): void {
+  memory.fill(USED, 0, <usize>((UNITS + 7) >> 3));
+  unitsFree = UNITS; cursor = 0; pendHead = 0; pendCount = 0;
+}
+
+/** Releases every pending run (only when no queued SEND can point into one). */
+function pendFlush(): void {
+  for (let k = 0; k < pendCount; k++) {
+    let at = pendHead + k;
+    if (at >= TXN_ACT_MAX) at -= TXN_ACT_MAX;
+    const r = PEND + <usize>(at * 8);
+    markRun(load<i32>(r), load<i32>(r, 4), false);
+  }
+  pendHead = 0; pendCount = 0;
+}
+
+function pendAdd(u: i32, n: i32): void {
+  if (pendCount >= TXN_ACT_MAX) {
+    // The caller has not drained for TXN_ACT_MAX replacements (a caller bug, like a dropped
+    // record): the oldest run goes back at once.
+    const r0 = PEND + <usize>(pendHead * 8);
+    markRun(load<i32>(r0), load<i32>(r0, 4), false);
+    pendHead++; if (pendHead >= TXN_ACT_MAX) pendHead = 0;
+    pendCount--;
+  }
+  let at = pendHead + pendCount;
+  if (at >= TXN_ACT_MAX) at -= TXN_ACT_MAX;
+  const r = PEND + <usize>(at * 8);
+  store<i32>(r, u); store<i32>(r, n, 4);
+  pendCount++;
+}
+
+/** First unit of a free run of n units (taken from now on), or -1. Leaves `reserve` units free. */
+function arenaAlloc(n: i32, reserve: i32): i32 {
+  if (actCount == 0 && pendCount > 0) pendFlush();
+  if (n <= 0 || n > UNITS || unitsFree - n < reserve) return -1;
+  // Every start position is looked at once: cursor..end, then 0..cursor+n (a run across the cursor).
+  let u = cursor;
+  let run = 0;
+  let start = 0;
+  for (let k = 0; k < UNITS + n; k++) {
+    if (u >= UNITS) { u = 0; run = 0; }
+    if (unitTaken(u)) run = 0;
+    else {
+      if (run == 0) start = u;
+      run++;
+      if (run == n) {
+        markRun(start, n, true);
+        cursor = start + n;
+        if (cursor >= UNITS) cursor = 0;
+        return start;
+      }
+    }
+    u++;
+  }
+  return -1;
+}
+
+/** At least n units free (after releasing the pending runs when that is safe). */
+function arenaHasRoom(n: i32): bool {
+  if (actCount == 0 && pendCount > 0) pendFlush();
+  return unitsFree >= n;
+}
+
+/** Gives up transaction i's kept message (the run waits on the pending list). */
+function drop(i: i32): void {
+  const t = slotAt(i);
+  if (t.msgAt >= 0 && t.msgLen > 0) pendAdd(t.msgAt, unitsFor(t.msgLen));
+  t.msgAt = -1; t.msgLen = 0;
 }
 
 // ---- hashing (FNV-1a 64) --------------------------------------------------------------------
@@ -313,7 +445,12 @@ function push(op: i32, h: i32, peer: u32, ptr: usize, len: i32, status: i32): vo
 export function txnActCount(): i32 { return actCount; }
 /** Pops the oldest record and returns its opcode (TxnAct.None when empty). */
 export function txnActPop(): i32 {
-  if (actCount <= 0) { curOp = TxnAct.None; curHandle = -1; curPeer = 0; curPtr = 0; curLen = 0; curStatus = 0; return TxnAct.None; }
+  if (actCount <= 0) {
+    // Drained: no SEND record is left that could point into a run given up meanwhile.
+    if (pendCount > 0) pendFlush();
+    curOp = TxnAct.None; curHandle = -1; curPeer = 0; curPtr = 0; curLen = 0; curStatus = 0;
+    return TxnAct.None;
+  }
   const r = ACTQ + <usize>(actHead * ACT_REC);
   curOp = load<i32>(r); curHandle = load<i32>(r, 4); curPeer = load<u32>(r, 8);
   curPtr = load<u32>(r, 12); curLen = load<i32>(r, 16); curStatus = load<i32>(r, 20);
@@ -339,28 +476,33 @@ function terminate(i: i32): void {
   freeSlot(i);
 }
 
-/** Keeps a copy of [p, p+len) in the slot when it fits; returns where SEND should point. */
+/**
+ * Keeps a copy of [p, p+len) for transaction i in place of the one it had; returns where SEND
+ * should point. When it cannot be kept (longer than TXN_MSG_CAP, or the arena is full) nothing
+ * is kept and SEND points at the caller's bytes: the message still goes out once, but a
+ * retransmitted request is then absorbed instead of answered (counted in txnKeepFailures).
+ */
 function keep(i: i32, p: usize, len: i32): usize {
+  drop(i);
+  if (len <= 0 || len > TXN_MSG_CAP) return p;
+  const u = arenaAlloc(unitsFor(len), 0);
+  if (u < 0) { keepFailed++; return p; }
   const t = slotAt(i);
-  if (len <= TXN_MSG_CAP) {
-    memory.copy(msgArea(i), p, <usize>len);
-    t.msgLen = len;
-    return msgArea(i);
-  }
-  t.msgLen = 0;
-  return p;
+  memory.copy(unitPtr(u), p, <usize>len);
+  t.msgAt = u; t.msgLen = len;
+  return unitPtr(u);
 }
 
 function sendKept(i: i32): void {
   const t = slotAt(i);
-  if (t.msgLen > 0) push(TxnAct.Send, handleOf(i), t.peer, msgArea(i), t.msgLen, t.lastStatus);
+  if (t.msgLen > 0 && t.msgAt >= 0) push(TxnAct.Send, handleOf(i), t.peer, unitPtr(t.msgAt), t.msgLen, t.lastStatus);
 }
 
 function initSlot(i: i32, kind: i32, state: i32, method: i32, reliable: bool, peer: u32): Txn {
   const t = slotAt(i);
   t.kind = kind; t.state = state; t.method = method;
   t.reliable = reliable ? 1 : 0; t.peer = peer;
-  t.lastStatus = 0; t.msgLen = 0;
+  t.lastStatus = 0; t.msgLen = 0; t.msgAt = -1;
   t.keyMode = 0; t.branchLen = 0; t.sentByLen = 0; t.localTagSet = 0;
   t.branchHash = 0; t.sentByHash = 0; t.legacyKey = 0; t.toTagKey = 0; t.localTagKey = 0;
   t.retxIntervalMs = 0;
@@ -391,8 +533,9 @@ function validStatus(s: i32): bool { return s >= 100 && s <= 699; }
 /**
  * Starts a client transaction for a request the TU built (§17.1): INVITE -> §17.1.1 (Calling),
  * any other method -> §17.1.2 (Trying); ACK creates none (TxnErr.AckNoTxn). Queues the first SEND.
- * Over UDP the request is kept (<= TXN_MSG_CAP) for Timer A/E retransmissions.
- * Returns the handle, or -1 with txnLastError() = PoolFull / MsgTooLong / AckNoTxn / BadArg.
+ * Over UDP the request is kept (<= TXN_MSG_CAP) in the arena for Timer A/E retransmissions.
+ * Returns the handle, or -1 with txnLastError() = PoolFull (no record, or no arena room for the
+ * request) / MsgTooLong / AckNoTxn / BadArg.
  */
 export function txnClientStart(
   method: i32, reliable: bool, peer: u32, msgPtr: usize, msgLen: i32,
@@ -405,12 +548,26 @@ export function txnClientStart(
   if (!reliable && msgLen > TXN_MSG_CAP) { lastErr = TxnErr.MsgTooLong; return -1; }
   const i = allocSlot();
   if (i < 0) { lastErr = TxnErr.PoolFull; return -1; }
+  // Over UDP the request is kept for Timer A/E; the arena must also leave room for the
+  // responses of the transactions already running, so a start that would eat into that
+  // reserve is refused like a full pool (the TU fails it locally / answers 503).
+  let u = -1;
+  if (!reliable && msgLen > 0) {
+    u = arenaAlloc(unitsFor(msgLen), RESERVE_UNITS);
+    if (u < 0) { lastErr = TxnErr.PoolFull; return -1; }
+  }
   const inv = method == TXN_METHOD_INVITE;
   const t = initSlot(i, inv ? TxnKind.ClientInvite : TxnKind.ClientNonInvite,
     inv ? TxnState.Calling : TxnState.Trying, method, reliable, peer);
   setBranch(i, branchPtr, branchLen);
   t.keyMode = KEY_3261;
-  const sp = keep(i, msgPtr, msgLen);
+  // Over a reliable transport nothing is retransmitted: SEND points at the caller's bytes.
+  let sp = msgPtr;
+  if (u >= 0) {
+    memory.copy(unitPtr(u), msgPtr, <usize>msgLen);
+    t.msgAt = u; t.msgLen = msgLen;
+    sp = unitPtr(u);
+  }
   push(TxnAct.Send, handleOf(i), peer, sp, msgLen, 0);
   if (inv) {
     // §17.1.1.2: Timer A only for unreliable transports; Timer B always.
@@ -456,8 +613,10 @@ export function txnClientOnResponse(h: i32, status: i32, now: f64): i32 {
       if (status < 200) {
         // §17.1.1.2: a provisional response moves Calling -> Proceeding and stops retransmissions
         // (Timer A); Timer B only guards Calling, so it goes too. Every 1xx goes up to the TU.
+        // Nothing is retransmitted from here on, so the request copy goes back to the arena.
         t.state = TxnState.Proceeding;
         t.tRetx = TIMER_OFF; t.tTimeout = TIMER_OFF;
+        drop(i);
         push(TxnAct.TuResponse, h, t.peer, 0, 0, status);
       } else if (status < 300) {
         // §17.1.1.2: a 2xx goes to the TU and the transaction is Terminated (the TU ACKs the 2xx
@@ -469,7 +628,7 @@ export function txnClientOnResponse(h: i32, status: i32, now: f64): i32 {
         // Timer D (>= 32 s unreliable, 0 reliable). The request copy is dropped: the ACK takes its place.
         t.state = TxnState.Completed;
         t.tRetx = TIMER_OFF; t.tTimeout = TIMER_OFF;
-        t.msgLen = 0;
+        drop(i);
         push(TxnAct.AckNeeded, h, t.peer, 0, 0, status);
         push(TxnAct.TuResponse, h, t.peer, 0, 0, status);
         t.tEnd = now + (t.reliable != 0 ? 0 : TIMER_D_MS);
@@ -493,8 +652,10 @@ export function txnClientOnResponse(h: i32, status: i32, now: f64): i32 {
         push(TxnAct.TuResponse, h, t.peer, 0, 0, status);
       } else {
         // §17.1.2.2: a final response goes up, Completed, Timer K (T4 unreliable, 0 reliable).
+        // Completed only absorbs response retransmissions: the request copy goes back to the arena.
         t.state = TxnState.Completed;
         t.tRetx = TIMER_OFF; t.tTimeout = TIMER_OFF;
+        drop(i);
         push(TxnAct.TuResponse, h, t.peer, 0, 0, status);
         t.tEnd = now + (t.reliable != 0 ? 0 : TIMER_K_MS);
       }
@@ -595,7 +756,8 @@ export function txnServerCancelTarget(
 /**
  * A new request (no match) creates a server transaction: INVITE -> §17.2.1 (Proceeding, 200 ms
  * 100-Trying timer), others -> §17.2.2 (Trying). The request is given to the TU by the caller.
- * Returns the handle, or -1 with txnLastError(): PoolFull (answer 503 + Retry-After statelessly),
+ * Returns the handle, or -1 with txnLastError(): PoolFull (no record free, or over UDP less than
+ * TXN_MSG_CAP bytes left in the arena for its responses: answer 503 + Retry-After statelessly),
  * NoKey (no cookie and legacyKey 0 -> 400), AckNoTxn, BadArg.
  */
 export function txnServerStart(
@@ -610,6 +772,9 @@ export function txnServerStart(
   if (!cookie && legacyKey == 0) { lastErr = TxnErr.NoKey; return -1; }
   const i = allocSlot();
   if (i < 0) { lastErr = TxnErr.PoolFull; return -1; }
+  // Over UDP its responses will be kept: with less than one largest message left in the arena
+  // the request is refused now (503 + Retry-After) rather than answered without a copy later.
+  if (!reliable && !arenaHasRoom(RESERVE_UNITS)) { lastErr = TxnErr.PoolFull; return -1; }
   const inv = method == TXN_METHOD_INVITE;
   const t = initSlot(i, inv ? TxnKind.ServerInvite : TxnKind.ServerNonInvite,
     inv ? TxnState.Proceeding : TxnState.Trying, method, reliable, peer);
@@ -728,8 +893,10 @@ export function txnServerOnAck(h: i32, now: f64): i32 {
   const t = slotAt(i);
   if (t.kind != TxnKind.ServerInvite) { lastErr = TxnErr.BadState; return lastErr; }
   if (t.state == TxnState.Completed) {
+    // Confirmed only absorbs ACK and INVITE retransmissions: the final's copy goes back to the arena.
     t.state = TxnState.Confirmed;
     t.tRetx = TIMER_OFF; t.tTimeout = TIMER_OFF;
+    drop(i);
     t.tEnd = now + (t.reliable != 0 ? 0 : TIMER_I_MS);
   }
   return lastErr;
@@ -856,6 +1023,45 @@ export function txnState(h: i32): i32 { const i = slotOf(h); return i < 0 ? -1 :
 export function txnKind(h: i32): i32 { const i = slotOf(h); return i < 0 ? -1 : slotAt(i).kind; }
 /** Peer id of a live handle (0 when stale). */
 export function txnPeer(h: i32): u32 { const i = slotOf(h); return i < 0 ? 0 : slotAt(i).peer; }
+/** Bytes of the message a live transaction keeps for retransmission (0 = none), or -1 when stale. */
+export function txnKeptLen(h: i32): i32 { const i = slotOf(h); return i < 0 ? -1 : slotAt(i).msgLen; }
+/**
+ * Arena bytes free for new message copies (TXN_ARENA_BYTES when nothing is kept). Runs given up
+ * while actions were queued count once the queue has been drained.
+ */
+export function txnArenaFreeBytes(): i32 {
+  initOnce();
+  if (actCount == 0 && pendCount > 0) pendFlush();
+  return unitsFree * UNIT;
+}
+/**
+ * Arena bookkeeping check (tests): every kept message's run is marked taken, and the taken
+ * units are exactly those of the live records plus the pending runs, and the free count agrees.
+ */
+export function txnArenaConsistent(): bool {
+  initOnce();
+  let want = 0;
+  for (let i = 0; i < TXN_MAX; i++) {
+    const t = slotAt(i);
+    if (t.state == TxnState.Free) { if (t.msgAt >= 0 || t.msgLen != 0) return false; continue; }
+    if (t.msgLen == 0) { if (t.msgAt >= 0) return false; continue; }
+    if (t.msgAt < 0 || t.msgLen > TXN_MSG_CAP) return false;
+    const n = unitsFor(t.msgLen);
+    if (t.msgAt + n > UNITS) return false;
+    for (let k = 0; k < n; k++) if (!unitTaken(t.msgAt + k)) return false;
+    want += n;
+  }
+  for (let k = 0; k < pendCount; k++) {
+    let at = pendHead + k;
+    if (at >= TXN_ACT_MAX) at -= TXN_ACT_MAX;
+    want += load<i32>(PEND + <usize>(at * 8), 4);
+  }
+  let taken = 0;
+  for (let u = 0; u < UNITS; u++) if (unitTaken(u)) taken++;
+  return taken == want && unitsFree == UNITS - taken;
+}
+/** Messages sent without a kept copy because the arena was full (their retransmissions go unanswered). */
+export function txnKeepFailures(): i32 { return keepFailed; }
 /** Live transactions. */
 export function txnActive(): i32 {
   initOnce();
@@ -871,6 +1077,7 @@ export function txnActive(): i32 {
 export function txnReset(): void {
   initOnce();
   for (let i = 0; i < TXN_MAX; i++) if (slotAt(i).state != TxnState.Free) freeSlot(i);
+  arenaClear(); keepFailed = 0;
   actHead = 0; actCount = 0; actDropped = 0;
   curOp = TxnAct.None; curHandle = -1; curPeer = 0; curPtr = 0; curLen = 0; curStatus = 0;
   lastErr = TxnErr.Ok;

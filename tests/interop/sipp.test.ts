@@ -4,10 +4,12 @@
 // `uac` places calls to sip:service@<server> through our server (record-routed stateful proxy)
 // to that uas, over UDP (-t u1) and over TCP (-t t1). sipp's exit code 0 means every call
 // succeeded; its -trace_stat file must also say FailedCall(C) == 0 and SuccessfulCall(C) == N.
-// N is 100 over TCP. Over UDP it is 14: each BYE keeps a server and a client transaction for
-// Timer J = 64*T1 = 32 s (RFC 3261 §17.2.2), and the fixed pool holds TXN_MAX = 32 transactions
-// (SRV_PAIR_MAX = 16 pairs), so a fresh server takes 14 calls + the REGISTER at full rate and
-// answers 503 + Retry-After (§21.5.4) beyond that until Timer J frees slots (capacity, not a bug).
+// N is 100 over both UDP and TCP (-r 50: 50 calls/s, -l 20 at once). Over UDP each BYE leaves a
+// server transaction for Timer J = 64*T1 = 32 s (RFC 3261 §17.2.2) and a client one for Timer K
+// = T4 = 5 s: a completed transaction keeps only a small record and the bytes of its final
+// response (assembly/sip/transaction.ts), and a proxy pair is released once both sides have their
+// final (assembly/server/proxy.ts), so 100 calls at full rate pass on a fresh server; beyond
+// TXN_MAX records (or the message arena) it answers 503 + Retry-After (§21.5.4).
 // Last, a hand-written INVITE proxied by our server is answered 200 by a sipp uas (sipp accepting
 // the bytes our server forwards).
 import { test, before, after, beforeEach, afterEach } from "node:test";
@@ -20,11 +22,11 @@ import { UdpUA, TcpUA, build, hdr, type UA } from "../integration/sipua.ts";
 import { haveTool, freePort, runBounded, registerByHand, type Run } from "./tools.ts";
 
 const have = haveTool("sipp", ["-v"], "sip-tester");
-const CALLS = { u1: 14, t1: 100 } as const;
+const CALLS = { u1: 100, t1: 100 } as const;
 let srv: RunningServer;
 let dir: string;
 
-// A fresh server per test: the UDP run fills the transaction pool for 32 s (see above).
+// A fresh server per test: the UDP run leaves ~200 lingering transactions for up to 32 s (see above).
 // domain = the listen host, so sipp's Request-URI sip:service@127.0.0.1:PORT is ours (§16.5);
 // the AOR is registered with that port too (URI comparison, RFC 3261 §19.1.4, counts the port).
 beforeEach(async () => { if (have) srv = await startServer({ listen: "127.0.0.1:0" }); });

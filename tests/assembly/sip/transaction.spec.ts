@@ -1,6 +1,8 @@
 // RFC 3261 §17 transaction machines on a fake clock: exact retransmission schedules
 // (Timers A/B, E/F, G/H), the linger timers (D, I, J, K), matching (§17.1.3, §17.2.3,
-// §9.2 and the RFC 2543 fallback), pool exhaustion and stale handles.
+// §9.2 and the RFC 2543 fallback), pool exhaustion and stale handles, and the message arena:
+// a completed transaction keeps only what it may send again (its final or ACK), so a UDP
+// burst of completed transactions lingering for Timer J does not exhaust the pool.
 import {
   txnClientStart, txnClientMatch, txnClientOnResponse, txnClientSendAck,
   txnServerMatch, txnServerCancelTarget, txnServerStart, txnServerSetLocalTag,
@@ -8,12 +10,14 @@ import {
   txnOnTransportError, txnOnTimer, txnNextDeadline, txnLastError, txnState, txnKind, txnActive,
   txnReset, txnActCount, txnActPop, txnActHandle, txnActPtr, txnActLen, txnActStatus, txnActDropped,
   txnLegacyKey, txnTagKey, txnErrStatus, txnErrReason, txnPeer,
+  txnKeptLen, txnArenaFreeBytes, txnArenaConsistent, txnKeepFailures,
   TxnAct, TxnErr, TxnState, TxnKind, TXN_METHOD_INVITE, TXN_METHOD_ACK, TXN_METHOD_CANCEL,
 } from "../../../assembly/sip/transaction";
-import { TXN_MAX, TXN_MSG_CAP, TXN_ACT_MAX } from "../../../assembly/mem/limits";
+import { TXN_MAX, TXN_MSG_CAP, TXN_ACT_MAX, TXN_ARENA_BYTES, TXN_ARENA_UNIT } from "../../../assembly/mem/limits";
 
 const M_BYE: i32 = 3;
 const M_OPTIONS: i32 = 5;
+const M_REGISTER: i32 = 6;
 const M_MESSAGE: i32 = 7;
 
 // Test-side byte arena (spans passed to the module under test).
@@ -638,6 +642,7 @@ describe("random call sequences never trap or break invariants", () => {
       else { const x = txnClientMatch(bytes(br), br.length, m); if (x >= 0) expect(txnKind(x)).toBeGreaterThan(0); }
       expect(txnActive()).toBeLessThanOrEqual(TXN_MAX);
       expect(txnActCount()).toBeLessThanOrEqual(TXN_ACT_MAX);
+      if ((step & 15) == 0) expect(txnArenaConsistent()).toBe(true);
       const d = txnNextDeadline();
       expect(d == -1 || d >= 0).toBe(true);
       if (evOp.length > 2000) clearLog();
@@ -654,5 +659,221 @@ describe("random call sequences never trap or break invariants", () => {
       if (k == TxnKind.ClientInvite || k == TxnKind.ServerInvite) expect(s).toBe(TxnState.Proceeding);
       else expect(s == TxnState.Trying || s == TxnState.Proceeding).toBe(true);
     }
+    expect(txnArenaConsistent()).toBe(true);
+    txnReset();
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    expect(txnArenaConsistent()).toBe(true);
+  });
+});
+
+// ---- the message arena: what a transaction keeps, and for how long ----
+
+/** Arena bytes a kept message of len bytes takes (whole units). */
+function runBytes(len: i32): i32 { return (len + TXN_ARENA_UNIT - 1) / TXN_ARENA_UNIT * TXN_ARENA_UNIT; }
+/** A text of exactly n bytes that starts like a response. */
+function okOf(n: i32, tag: string): string {
+  let s = "SIP/2.0 200 OK\r\nX-Tag: " + tag + "\r\nX-Pad: ";
+  while (s.length < n - 4) s += "p";
+  return s + "\r\n\r\n";
+}
+/** A realistic 200 OK to a REGISTER or BYE (~330 bytes), different for each k. */
+function regOk(k: i32, m: i32): string {
+  const ks = k.toString(); const host = "10.0.0." + (k % 7).toString();
+  return "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP " + host + ":5060;branch=z9hG4bKreg" + ks + ";received=" + host + ";rport=5060\r\n" +
+    "From: <sip:user" + ks + "@example.com>;tag=f" + ks + "\r\nTo: <sip:user" + ks + "@example.com>;tag=t" + ks + "\r\n" +
+    "Call-ID: c" + ks + "@" + host + "\r\nCSeq: 1 " + (m == M_REGISTER ? "REGISTER" : "BYE") + "\r\n" +
+    "Contact: <sip:user" + ks + "@" + host + ":5060>;expires=3600\r\nContent-Length: 0\r\n\r\n";
+}
+/** Pops every queued record, then once more so the queue is seen drained (copies given up are reusable). */
+function drainAll(now: f64): void { drain(now); txnActPop(); }
+
+describe("message arena: completed transactions keep only what they may re-send", () => {
+  test("non-INVITE server: after Completed a retransmission gets the same final until J, from a copy of its own size; the 1xx's room is back", () => {
+    fresh();
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    const h = serverStart(M_BYE, false, "z9hG4bKk1", "a.example:5060", 0);
+    expect(txnKeptLen(h)).toBe(0);                         // Trying: nothing to re-send
+    const trying = "SIP/2.0 100 Trying\r\n\r\n";
+    respond(h, 100, trying, 10);
+    expect(txnKeptLen(h)).toBe(trying.length);
+    const ok = okOf(300, "k1");
+    expect(respond(h, 200, ok, 20)).toBe(TxnErr.Ok);
+    expect(txnState(h)).toBe(TxnState.Completed);
+    expect(txnKeptLen(h)).toBe(300);
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES - runBytes(300));
+    const at: f64[] = [1000, 16000, 32019];                // J = 20 + 32000
+    for (let k = 0; k < at.length; k++) {
+      runTo(at[k]);
+      expect(txnServerOnRetransmit(h)).toBe(TxnErr.Ok);
+      drain(at[k]);
+      expect(lastSendText(h)).toBe(ok);
+    }
+    runTo(100000);
+    expect(trace(h)).toBe("10:S,20:S,1000:S,16000:S,32019:S,32020:T");
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    expect(txnArenaConsistent()).toBe(true);
+    expect(txnKeepFailures()).toBe(0);
+  });
+  test("each state keeps only its message: INVITE client (request, nothing after 1xx, ACK), non-INVITE client (nothing in Completed), INVITE server (nothing in Confirmed)", () => {
+    fresh();
+    const c = clientStart(TXN_METHOD_INVITE, false, "z9hG4bKk2", INVITE_MSG, 0);
+    expect(txnKeptLen(c)).toBe(INVITE_MSG.length);
+    clientResp(c, 180, 100);
+    expect(txnKeptLen(c)).toBe(0);                         // Proceeding retransmits nothing
+    clientResp(c, 486, 200);
+    const ack = "ACK sip:bob@b.example SIP/2.0\r\n\r\n";
+    expect(txnClientSendAck(c, bytes(ack), ack.length)).toBe(TxnErr.Ok);
+    drainAll(200);
+    expect(txnKeptLen(c)).toBe(ack.length);                // Completed: only the ACK (Timer D)
+    const n = clientStart(M_MESSAGE, false, "z9hG4bKk3", "MESSAGE sip:b SIP/2.0\r\n\r\n", 0);
+    expect(txnKeptLen(n)).toBe(25);
+    clientResp(n, 200, 300);
+    expect(txnKeptLen(n)).toBe(0);                         // Completed absorbs (Timer K)
+    const s = serverStart(TXN_METHOD_INVITE, false, "z9hG4bKk4", "a.example", 0);
+    const decline = "SIP/2.0 603 Decline\r\n\r\n";
+    respond(s, 603, decline, 400);
+    expect(txnKeptLen(s)).toBe(decline.length);
+    txnServerOnAck(s, 500); drainAll(500);
+    expect(txnState(s)).toBe(TxnState.Confirmed);
+    expect(txnKeptLen(s)).toBe(0);                         // Confirmed absorbs (Timer I)
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES - runBytes(ack.length));
+    // The schedules are the same as ever.
+    clientResp(c, 486, 1000);
+    expect(lastSendText(c)).toBe(ack);
+    runTo(100000);
+    expect(trace(c)).toBe("0:S,100:R,200:A,200:R,200:S,1000:S,32200:T");
+    expect(trace(n)).toBe("0:S,300:R,5300:T");
+    expect(trace(s)).toBe("200:Y,400:S,5500:T");
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    expect(txnArenaConsistent()).toBe(true);
+  });
+  test("UDP requests fill the arena to its reserve (PoolFull), their finals give the room back, and 4 KiB requests fit again", () => {
+    fresh();
+    const per = runBytes(TXN_MSG_CAP);
+    const fit = (TXN_ARENA_BYTES - per) / per;             // one largest message stays in reserve
+    const hs: i32[] = [];
+    for (let k = 0; k < fit + 5; k++) {
+      const h = txnClientStart(M_MESSAGE, false, 7, BIG, TXN_MSG_CAP, bytes("z9hG4bKf" + k.toString()), 9 + k.toString().length, 0);
+      drain(0);
+      if (h < 0) break;
+      hs.push(h);
+    }
+    expect(hs.length).toBe(fit);
+    expect(txnLastError()).toBe(TxnErr.PoolFull);
+    expect(txnErrStatus(txnLastError())).toBe(503);
+    // the reserve: a UDP server transaction may still start (its response will fit)...
+    const s = serverStart(M_OPTIONS, false, "z9hG4bKf-s", "a.example", 0);
+    expect(s).toBeGreaterThan(0);
+    // ...and over TCP nothing is kept, so requests of any size still go
+    const t = txnClientStart(M_MESSAGE, true, 7, BIG, TXN_MSG_CAP, bytes("z9hG4bKf-t"), 10, 0);
+    expect(t).toBeGreaterThan(0);
+    expect(txnKeptLen(t)).toBe(0);
+    drain(0);
+    for (let k = 0; k < hs.length; k++) clientResp(hs[k], 200, 100);
+    drainAll(100);
+    expect(txnActive()).toBe(fit + 2);                     // all still there (Timer K), none holds bytes
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    for (let k = 0; k < fit; k++) {
+      const h = txnClientStart(M_MESSAGE, false, 7, BIG, TXN_MSG_CAP, bytes("z9hG4bKg" + k.toString()), 9 + k.toString().length, 200);
+      drain(200);
+      expect(h).toBeGreaterThan(0);
+    }
+    expect(txnArenaConsistent()).toBe(true);
+  });
+  test("arena full: a final still goes out once (from the caller's bytes) and the transaction completes; new UDP server transactions get PoolFull", () => {
+    fresh();
+    const per = runBytes(TXN_MSG_CAP);
+    const fit = (TXN_ARENA_BYTES - per) / per;
+    for (let k = 0; k < fit; k++) {
+      expect(txnClientStart(M_MESSAGE, false, 7, BIG, TXN_MSG_CAP, bytes("z9hG4bKe" + k.toString()), 9 + k.toString().length, 0)).toBeGreaterThan(0);
+      drain(0);
+    }
+    const s1 = serverStart(M_BYE, false, "z9hG4bKe-1", "a.example", 0);
+    const s2 = serverStart(M_BYE, false, "z9hG4bKe-2", "a.example", 0);
+    expect(s1).toBeGreaterThan(0);
+    expect(s2).toBeGreaterThan(0);
+    expect(txnServerSendResponse(s1, 200, BIG, TXN_MSG_CAP, 10)).toBe(TxnErr.Ok);   // takes the reserve
+    drainAll(10);
+    expect(txnArenaFreeBytes()).toBe(0);
+    const ok = okOf(200, "e2");
+    const p = bytes(ok);
+    expect(txnServerSendResponse(s2, 200, p, ok.length, 20)).toBe(TxnErr.Ok);
+    drain(20);
+    expect(evPtr[evPtr.length - 1]).toBe(p);                // sent from the caller's bytes
+    expect(lastSendText(s2)).toBe(ok);
+    expect(txnState(s2)).toBe(TxnState.Completed);
+    expect(txnKeptLen(s2)).toBe(0);
+    expect(txnKeepFailures()).toBe(1);
+    txnServerOnRetransmit(s2); drain(30);                  // nothing to answer with: absorbed
+    expect(sends(s2)).toBe("20");
+    expect(serverStart(M_BYE, false, "z9hG4bKe-3", "a.example", 40)).toBe(-1);
+    expect(txnLastError()).toBe(TxnErr.PoolFull);
+    expect(serverStart(M_BYE, true, "z9hG4bKe-4", "a.example", 40)).toBeGreaterThan(0);  // TCP needs no copy
+    runTo(100000);
+    expect(trace(s2)).toBe("20:S,32020:T");
+    expect(txnActive()).toBe(1);                           // the TCP one, waiting for its TU
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    expect(txnArenaConsistent()).toBe(true);
+  });
+  test("a copy given up while its SEND is queued is not reused until the queue is drained", () => {
+    fresh();
+    const h = serverStart(M_MESSAGE, false, "z9hG4bKd1", "a.example", 0);
+    const a = "SIP/2.0 100 Trying\r\n\r\n", b = "SIP/2.0 182 Queued\r\n\r\n", c = okOf(100, "d1");
+    expect(txnServerSendResponse(h, 100, bytes(a), a.length, 0)).toBe(TxnErr.Ok);
+    expect(txnServerSendResponse(h, 182, bytes(b), b.length, 0)).toBe(TxnErr.Ok);
+    expect(txnServerSendResponse(h, 200, bytes(c), c.length, 0)).toBe(TxnErr.Ok);
+    // three runs taken: the two replaced ones wait for the queue to drain
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES - runBytes(a.length) - runBytes(b.length) - runBytes(c.length));
+    // a new copy meanwhile lands elsewhere
+    const g = clientStart(M_MESSAGE, false, "z9hG4bKd2", okOf(200, "d2"), 0);   // (drains)
+    expect(g).toBeGreaterThan(0);
+    let sent = 0;
+    for (let i = 0; i < evOp.length; i++) {
+      if (evH[i] != h || evOp[i] != TxnAct.Send) continue;
+      let t = "";
+      for (let j = 0; j < evLen[i]; j++) t += String.fromCharCode(load<u8>(evPtr[i] + <usize>j));
+      expect(t).toBe(sent == 0 ? a : sent == 1 ? b : c);
+      sent++;
+    }
+    expect(sent).toBe(3);
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES - runBytes(c.length) - runBytes(200));
+    expect(txnArenaConsistent()).toBe(true);
+  });
+  test("200 sequential REGISTER/BYE-like transactions over UDP in 5 s of virtual time: no 503, every one answered with its own 200 until J", () => {
+    fresh();
+    const hs: i32[] = [];
+    let used = 0;
+    for (let k = 0; k < 200; k++) {
+      const now = <f64>(k * 25);
+      const m = (k & 1) == 0 ? M_REGISTER : M_BYE;
+      const br = "z9hG4bKreg" + k.toString(), sb = "10.0.0." + (k % 7).toString() + ":5060";
+      runTo(now);
+      const h = serverStart(m, false, br, sb, now);
+      expect(h).toBeGreaterThan(0, "transaction " + k.toString());
+      expect(serverMatch(m, br, sb)).toBe(h);              // a retransmission before the answer: absorbed
+      txnServerOnRetransmit(h); drain(now);
+      expect(respond(h, 200, regOk(k, m), now + 5)).toBe(TxnErr.Ok);
+      used += runBytes(regOk(k, m).length);
+      hs.push(h);
+    }
+    expect(txnActive()).toBe(200);
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES - used);
+    // 31 s after the first: every one still answers a retransmission with its own 200
+    runTo(31000);
+    for (let k = 0; k < 200; k++) {
+      const m = (k & 1) == 0 ? M_REGISTER : M_BYE;
+      expect(serverMatch(m, "z9hG4bKreg" + k.toString(), "10.0.0." + (k % 7).toString() + ":5060")).toBe(hs[k]);
+      txnServerOnRetransmit(hs[k]); drain(31000);
+      expect(lastSendText(hs[k])).toBe(regOk(k, m));
+    }
+    expect(txnKeepFailures()).toBe(0);
+    // Timer J ends each 32 s after its answer: the first at 32005, the last at 4975 + 32005
+    runTo(32005);
+    expect(txnState(hs[0])).toBe(-1);
+    expect(txnState(hs[1])).toBe(TxnState.Completed);
+    runTo(40000);
+    expect(txnActive()).toBe(0);
+    expect(txnArenaFreeBytes()).toBe(TXN_ARENA_BYTES);
+    expect(txnArenaConsistent()).toBe(true);
   });
 });
