@@ -1,7 +1,9 @@
 // Host side of the UA role: one UDP socket (udp) or one TCP listener plus the connections the
 // core asks for (tcp), bytes in and out of the core through the Shim. No SIP here: the core
 // decides what to send, where, when to connect (assembly/ua/agent_ua.ts); the app talks to it
-// with commands (call/hangup/accept/reject) and gets JSON events back.
+// with commands (call/hangup/accept/reject) and gets JSON events back. Several calls may be up at
+// once (the core's UA_CALL_MAX): call() returns a handle, events carry it as "call", and
+// hangup/accept/reject take one (default: the most recent call that can take the command).
 import dgram from "node:dgram";
 import net from "node:net";
 import { loadCore, type Core } from "./loader.ts";
@@ -25,7 +27,11 @@ export interface UaOptions {
 interface UaExports {
   uaInit(aorLen: number, srvLen: number, lisLen: number, transport: number, expires: number, seedLo: number, seedHi: number, now: number): number;
   uaCommand(op: number, aLen: number, bLen: number, now: number): number;
+  uaCommandCall(op: number, call: number, aLen: number, bLen: number, now: number): number;
+  uaLastCall(): number;
   uaState(): number;
+  uaStateOf(call: number): number;
+  uaCalls(): number;
   uaIsRegistered(): number;
 }
 
@@ -36,12 +42,21 @@ export interface RunningUa {
   local: string;
   core: Core;
   shim: Shim;
+  /** Starts a call: its handle (>= 0), or -UaErr (-3: every call slot is busy). */
   call(target: string, sdp: string): number;
-  hangup(): number;
-  accept(sdp: string): number;
-  reject(code: number): number;
+  /** BYE / CANCEL / 486 per the call's state; 0 or a UaErr. Default: the most recent call. */
+  hangup(call?: number): number;
+  /** 200 with the SDP answer to a ringing call (default: the most recent one); 0 or a UaErr. */
+  accept(sdp: string, call?: number): number;
+  /** 300-699 to a ringing call (default: the most recent one); 0 or a UaErr. */
+  reject(code: number, call?: number): number;
   unregister(): number;
+  /** State of the most recent live call (0 none). */
   state(): number;
+  /** State of one call: 1 calling, 2 up (caller), 3 ringing, 4 up (callee), 5 ending; -1 ended. */
+  stateOf(call: number): number;
+  /** Live calls. */
+  calls(): number;
   close(): Promise<void>;
 }
 
@@ -75,17 +90,24 @@ export async function startUa(opt: UaOptions): Promise<RunningUa> {
     ([a, s, l], now) => x.uaInit(a, s, l, useTcp ? 1 : 0, opt.expires ?? 0, seed[0], seed[1], now));
   if (r !== 0) throw new Error(`uaInit refused (${r})`);
 
-  const cmd = (op: number, parts: Uint8Array[], aLen?: number) =>
-    shim.invoke(parts, (lens, now) => x.uaCommand(op, aLen ?? lens[0] ?? 0, lens[1] ?? 0, now));
+  const cmd = (op: number, parts: Uint8Array[], aLen?: number, call?: number) =>
+    shim.invoke(parts, (lens, now) => call === undefined
+      ? x.uaCommand(op, aLen ?? lens[0] ?? 0, lens[1] ?? 0, now)
+      : x.uaCommandCall(op, call, aLen ?? lens[0] ?? 0, lens[1] ?? 0, now));
 
   return {
     local, core, shim,
-    call: (target, sdp) => cmd(UA_CMD.call, [enc(target), enc(sdp)]),
-    hangup: () => cmd(UA_CMD.hangup, []),
-    accept: (sdp) => cmd(UA_CMD.accept, [enc(sdp)]),
-    reject: (code) => cmd(UA_CMD.reject, [], code),
+    call: (target, sdp) => {
+      const r = cmd(UA_CMD.call, [enc(target), enc(sdp)]);
+      return r === 0 ? x.uaLastCall() : -r;
+    },
+    hangup: (call) => cmd(UA_CMD.hangup, [], undefined, call),
+    accept: (sdp, call) => cmd(UA_CMD.accept, [enc(sdp)], undefined, call),
+    reject: (code, call) => cmd(UA_CMD.reject, [], code, call),
     unregister: () => cmd(UA_CMD.unregister, []),
     state: () => x.uaState(),
+    stateOf: (call) => x.uaStateOf(call),
+    calls: () => x.uaCalls(),
     close: () => io.close(),
   };
 }
