@@ -34,6 +34,25 @@
 //       queue/TX arena has room and (Failure-Report yes) a transaction slot is free. More
 //       chunks go out on every later call; msrpPendingOut() > 0 means call msrpPoll(now)
 //       after draining.
+//   msrpStreamStart(h, msgIdPtr, msgIdLen, ctypePtr, ctypeLen, total, successReport,
+//       failureReport, now) -> stream handle (slot | gen << 8, own generations) or -1
+//       (OutPoolFull, BadHandle, BadState, TooLarge: total > remote max-size, BadArg).
+//       A message whose body is offered while it arrives (the chat host's relay); total = -1
+//       when unknown (Byte-Range total '*'). Shares the outgoing-message pool and the order of
+//       msrpSendMessage: a session's messages go out one after the other, never interleaved.
+//   msrpStreamWrite(s, ptr, len, last, now) -> bytes taken (0..len) or -1. Copied at once into
+//       SEND frames (TX arena) of MSRP_CHUNK_SIZE body bytes; pieces smaller than a chunk are
+//       coalesced in the stream's stage (one chunk per slot) until it fills, the total is
+//       reached or last = true. '$' on the frame that reaches the total, or that carries the
+//       last byte when last = true; last = true, len = 0 after a '+' frame: an empty '$' chunk.
+//       Fewer than len: the send window share / TX arena / action queue is full (or the stream
+//       waits behind an earlier message): drain, offer the rest later (after 200s arrive).
+//   msrpStreamRoom(s) -> what msrpStreamWrite would take now (exact when the queue is drained
+//       between the room check and the write); msrpSessionRoom(h) -> the same for a new stream
+//       on h (0 when not Bound or when h has an open message); -1 for stale handles.
+//   msrpStreamAbort(s, now) -> 0 / -1: §5.1 '#' (empty chunk) when frames went out, else just
+//       freed; no MESSAGE_SENT / SEND_FAILED for it afterwards.
+//   msrpTxnFree() -> free transaction slots (the send window left).
 //   msrpPoll(now), msrpOnTimer(now), msrpNextDeadline() -> ms or -1
 //   msrpSessionClose(h)               frees the session; CLOSE(conn) when it was the last one
 //   msrpOnConnClosed(conn)            the host saw the connection go away
@@ -53,6 +72,7 @@
 //       reached with total '*'; 400: body longer than its Byte-Range; 503: connection lost
 //   REPORT_RESULT(session, id, code)    a REPORT arrived for a message we sent (Status code)
 //   MESSAGE_SENT(session, id)           every chunk went out and (Failure-Report yes) got its 200
+//                                       (streams too: after the '$' frame and its 200s)
 //   SEND_FAILED(session, id, code)      non-200 response (its code), 408 timeout (30 s),
 //                                       503 connection lost; the rest of the message is dropped
 //   SESSION_LOST(session)               its connection closed or broke; the session is unbound
@@ -70,6 +90,13 @@
 //   - Incoming messages are tracked one per session at a time (interleaved Message-IDs are
 //     still delivered, with their own id and offset, but only the latest one gets DONE/REPORT).
 //   - Failure-Report: partial chunks are not tracked (no 200 will come): no timeout for them.
+//   - The send window (MSRP_TXN_MAX transactions, one per tracked chunk) is shared: a message
+//     that can send now may hold (window - binds in progress) / (messages that can send now)
+//     of it, so every room promised at one moment fits at once, in any order of the writes.
+//   - An empty SEND chunk with the Message-ID and Byte-Range of the message being received
+//     continues it (§5.1): its '$' completes the message (MESSAGE_DONE), its '#' aborts it.
+//     Any other empty SEND is a bind / keep-alive (an empty streamed message is one of those).
+//   - A streamed message aborted after its '$' went out is simply forgotten (it is complete).
 //   - Requests other than SEND/REPORT (AUTH is for relays, RFC 4976) get 501 (§10).
 //   - A malformed request without To-Path/From-Path cannot be addressed: it is dropped.
 //   - A framing error (§9: bad start line, tid, bare LF, header section > CONN_RX_CAP) loses
@@ -240,6 +267,8 @@ class MTxn {
 // @ts-ignore: decorator
 @unmanaged
 class MOut {
+  /** Stream: declared total, or RANGE_STAR ('*', §7.1.1). Messages: unused. */
+  total: i64;
   bodyPtr: usize;
   bodyLen: i32;
   next: i32;
@@ -251,6 +280,20 @@ class MOut {
   sr: i32;
   fr: i32;
   inflight: i32;
+  /** Generation of this slot (stream handles = slot | gen << 8); bumped whenever it is freed. */
+  gen: u32;
+  /** 1: a streamed message (msrpStreamStart): bytes come through msrpStreamWrite, staged here. */
+  stream: i32;
+  /** Stream: bytes in the slot's stage (< MSRP_CHUNK_SIZE, or == when the window is full). */
+  staged: i32;
+  /** Stream: every byte was offered (last = true or total reached); the '$' frame is due or out. */
+  fin: i32;
+  /** Stream: the '$' frame went out (MESSAGE_SENT after its 200s, Failure-Report yes). */
+  finSent: i32;
+  /** Stream: msrpStreamAbort was called; the '#' frame is due, then the slot is freed. */
+  abort: i32;
+  /** Frames emitted for this message. */
+  frames: i32;
 }
 
 const TID_LEN: i32 = 12;
@@ -279,6 +322,8 @@ const TXNS: usize = memory.data(MSRP_TXN_MAX * ((<i32>offsetof<MTxn>() + 16 + 7)
 // @ts-ignore: decorator
 @lazy const O_STRIDE: i32 = (<i32>offsetof<MOut>() + MSRP_MSGID_CAP + MSRP_CTYPE_CAP + 7) & ~7;
 const OUTS: usize = memory.data(MSRP_OUT_MAX * ((<i32>offsetof<MOut>() + MSRP_MSGID_CAP + MSRP_CTYPE_CAP + 7) & ~7), 8);
+/** One chunk of staging per outgoing slot: stream writes are coalesced into MSRP_CHUNK_SIZE frames. */
+const STAGE: usize = memory.data(MSRP_OUT_MAX * MSRP_CHUNK_SIZE, 8);
 
 const U1: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
 const U2: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
@@ -307,6 +352,8 @@ const U2: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
 @inline function outIdOf(i: i32): usize { return OUTS + <usize>(i * O_STRIDE + <i32>offsetof<MOut>()); }
 // @ts-ignore: decorator
 @inline function outCtOf(i: i32): usize { return OUTS + <usize>(i * O_STRIDE + <i32>offsetof<MOut>() + MSRP_MSGID_CAP); }
+// @ts-ignore: decorator
+@inline function stageOf(i: i32): usize { return STAGE + <usize>(i * MSRP_CHUNK_SIZE); }
 
 const GEN_MASK: u32 = 0x7fffff;
 let inited = false;
@@ -326,7 +373,7 @@ function initOnce(): void {
   }
   for (let i = 0; i < MSRP_SESS_MAX; i++) { const s = sessAt(i); s.gen = 1; s.state = MsrpSessState.Free; s.conn = -1; }
   for (let i = 0; i < MSRP_TXN_MAX; i++) txnAt(i).used = 0;
-  for (let i = 0; i < MSRP_OUT_MAX; i++) outAt(i).used = 0;
+  for (let i = 0; i < MSRP_OUT_MAX; i++) { outAt(i).used = 0; outAt(i).gen = 1; }
 }
 
 // ---- randomness ----------------------------------------------------------------------------
@@ -492,7 +539,12 @@ function freeTxn(t: i32): void { txnAt(t).used = 0; }
 
 function freeOut(o: i32): void {
   for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.out == o) x.used = 0; }
-  outAt(o).used = 0;
+  const m = outAt(o);
+  m.used = 0;
+  // a stream handle of this slot is stale from now on
+  let g = (m.gen + 1) & GEN_MASK;
+  if (g == 0) g = 1;
+  m.gen = g;
 }
 
 function failOut(o: i32, code: i32): void {
@@ -513,8 +565,11 @@ function sessLoseConn(si: i32): void {
   }
   for (let o = 0; o < MSRP_OUT_MAX; o++) {
     const m = outAt(o);
+    if (m.used == 0 || m.sess != si) continue;
+    // an aborted stream whose '#' could not go out yet: nothing more to say about it
+    if (m.abort != 0) { freeOut(o); continue; }
     // only messages that started going out on this connection fail; queued ones wait for a new one
-    if (m.used != 0 && m.sess == si && (m.next > 0 || m.inflight > 0)) failOut(o, MSRP_CODE_CONN_LOST);
+    if (m.frames > 0 || m.inflight > 0) failOut(o, MSRP_CODE_CONN_LOST);
   }
   // a message cut off with its connection: the app keeps what was delivered (as for '#')
   if (s.inActive != 0) push(MsrpAct.MessageAborted, h, -1, 0, 0, inIdOf(si), s.inIdLen, MSRP_CODE_CONN_LOST, <f64>s.inRecv);
@@ -794,6 +849,7 @@ export function msrpSendMessage(h: i32, msgIdPtr: usize, msgIdLen: i32, ctypePtr
   const m = outAt(o);
   m.used = 1; m.sess = si; m.seq = outSeqNext++; m.bodyPtr = bodyPtr; m.bodyLen = bodyLen; m.next = 0;
   m.idLen = msgIdLen; m.ctLen = ctypeLen; m.sr = successReport; m.fr = failureReport; m.inflight = 0;
+  m.total = <i64>bodyLen; m.stream = 0; m.staged = 0; m.fin = 0; m.finSent = 0; m.abort = 0; m.frames = 0;
   memory.copy(outIdOf(o), msgIdPtr, <usize>msgIdLen);
   memory.copy(outCtOf(o), ctypePtr, <usize>ctypeLen);
   pump();
@@ -808,11 +864,15 @@ export function msrpPoll(now: f64): void {
   pump();
 }
 
-/** Outgoing messages with chunks not yet emitted. */
+/** Outgoing messages with frames that could be emitted once there is room (msrpPoll after draining). */
 export function msrpPendingOut(): i32 {
   initOnce();
   let n = 0;
-  for (let o = 0; o < MSRP_OUT_MAX; o++) { const m = outAt(o); if (m.used != 0 && m.next < m.bodyLen) n++; }
+  for (let o = 0; o < MSRP_OUT_MAX; o++) {
+    const m = outAt(o);
+    if (m.used == 0) continue;
+    if (m.stream == 0 ? m.next < m.bodyLen : streamDue(o)) n++;
+  }
   return n;
 }
 
@@ -836,15 +896,81 @@ function headOut(si: i32): i32 {
   return best;
 }
 
+/** Message o may put frames on the wire now: its session is bound and it is the session's head. */
+function canSend(o: i32): bool {
+  const si = outAt(o).sess;
+  const s = sessAt(si);
+  return s.state == MsrpSessState.Bound && s.conn >= 0 && headOut(si) == o;
+}
+
+/**
+ * Send-window share of one message (transactions it may have open): the window minus the
+ * binds in progress, split evenly over the messages that can send now (plus `extra` about to
+ * start). Everything a room function promises then fits at once, whatever the order of the
+ * writes (Σ share - inflight <= free transactions).
+ */
+function txnShare(extra: i32): i32 {
+  let binds = 0;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.out < 0) binds++; }
+  let k = extra;
+  for (let o = 0; o < MSRP_OUT_MAX; o++) if (outAt(o).used != 0 && canSend(o)) k++;
+  if (k < 1) k = 1;
+  const sh = (MSRP_TXN_MAX - binds) / k;
+  return sh < 1 ? 1 : sh;
+}
+
+/** Free transaction slots (the send window left, all sessions together). */
+export function msrpTxnFree(): i32 {
+  initOnce();
+  let n = 0;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) n++;
+  return n;
+}
+
+// @ts-ignore: decorator
+@inline function tracks(fr: i32): bool { return fr == 0 || fr == REPORT_YES; }
+
+/** TX arena bytes one frame with n body bytes may take (headers, end-line, the id of a MESSAGE_SENT). */
+function frameNeed(si: i32, o: i32, n: i32): i32 {
+  const s = sessAt(si);
+  const m = outAt(o);
+  return 200 + s.remoteLen + s.localLen + m.idLen + m.ctLen + n + 96;
+}
+
+/**
+ * Whole frames message o could emit right now (same checks as emitFrame). The TX arena and
+ * the action queue count as drained when the queue is empty (the next call starts there).
+ */
+function framesNow(o: i32, share: i32): i32 {
+  const m = outAt(o);
+  const si = m.sess;
+  const txl = actCount == 0 ? 0 : txLen;
+  let f = (MSRP_TX_CAP - txl) / frameNeed(si, o, MSRP_CHUNK_SIZE);
+  const fa = MSRP_ACT_MAX - actCount - 1;
+  if (fa < f) f = fa;
+  if (tracks(m.fr)) {
+    const ft = share - m.inflight;
+    if (ft < f) f = ft;
+    const free = msrpTxnFree();
+    if (free < f) f = free;
+  }
+  return f < 0 ? 0 : f;
+}
+
 function pump(): void {
   for (let si = 0; si < MSRP_SESS_MAX; si++) {
     const s = sessAt(si);
     if (s.state != MsrpSessState.Bound || s.conn < 0) continue;
-    // bounded: each pass emits one chunk of the head message or stops
+    // bounded: each pass emits one chunk of the head message, frees it, or stops
     for (let k = 0; k < MSRP_TXN_MAX + MSRP_OUT_MAX * 4 + 8; k++) {
       const o = headOut(si);
       if (o < 0) break;
       const m = outAt(o);
+      if (m.stream != 0) {
+        // streams are driven by msrpStreamWrite; here only what is due without the caller
+        if (!streamPump(o)) break;   // still open (or no room): the next message waits
+        continue;                    // the stream ended and freed its slot: the next one may go
+      }
       if (m.next >= m.bodyLen) break;   // waiting for the last responses of the head message
       if (!emitChunk(si, o)) return;    // no room: stop for every session, keep the order
     }
@@ -852,52 +978,315 @@ function pump(): void {
 }
 
 function emitChunk(si: i32, o: i32): bool {
-  const s = sessAt(si);
   const m = outAt(o);
-  const c = connAt(s.conn);
   const n = min(MSRP_CHUNK_SIZE, m.bodyLen - m.next);
-  // start line + paths + ids + Byte-Range + Content-Type + end-line
-  const need = 200 + s.remoteLen + s.localLen + m.idLen + m.ctLen + n + 64;
-  if (!room(need, 2)) return false;
-  const tracked = m.fr == 0 || m.fr == REPORT_YES;
+  return emitFrame(o, m.bodyPtr + <usize>m.next, n, m.next + n >= m.bodyLen ? 0x24 : 0x2b);
+}
+
+/**
+ * One SEND frame of message o: body [body, body+n) (n = 0: no body, no Content-Type, §7.1.1),
+ * Byte-Range next+1 - next+n / total, end-line flag '+' '$' or '#' (§5.1). Tracked (one
+ * transaction per frame) when Failure-Report is yes (or absent) and the flag is not '#'.
+ * A '$' frame without a transaction ends the message at once (MESSAGE_SENT); a '#' frame
+ * frees the slot without an event. False, with nothing changed, when there is no room.
+ */
+function emitFrame(o: i32, body: usize, n: i32, flag: i32): bool {
+  const m = outAt(o);
+  const si = m.sess;
+  const s = sessAt(si);
+  const c = connAt(s.conn);
+  if (!room(frameNeed(si, o, n), 2)) return false;
+  const tracked = flag != 0x23 && tracks(m.fr);
   let ti = -1;
   let tid: usize = TX + <usize>(MSRP_TX_CAP - TID_CAP);   // untracked: a scratch tid at the arena end
   if (tracked) {
+    // the send window: this message's share, then any free slot (the next 200 frees one)
+    if (m.inflight >= txnShare(0)) return false;
     for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) { ti = t; break; }
-    if (ti < 0) return false;   // send window full: the next 200 frees a slot
+    if (ti < 0) return false;
     tid = tidOf(ti);
   }
-  const body = m.bodyPtr + <usize>m.next;
   for (let r = 0; r < 4; r++) {
     randomIdent(tid, TID_LEN);
     if (!tidInBody(tid, TID_LEN, body, n)) break;
   }
   const d = TX + <usize>txLen;
   const cap = MSRP_TX_CAP - TID_CAP - txLen;
+  const total: i64 = m.stream != 0 ? m.total : <i64>m.bodyLen;
   let w = msrpBuildSend(d, cap, tid, TID_LEN, remoteOf(si), s.remoteLen, localOf(si), s.localLen,
-    outIdOf(o), m.idLen, <i64>m.next + 1, <i64>(m.next + n), <i64>m.bodyLen, m.sr, m.fr, outCtOf(o), m.ctLen);
+    outIdOf(o), m.idLen, <i64>m.next + 1, <i64>m.next + <i64>n, total, m.sr, m.fr, outCtOf(o), n > 0 ? m.ctLen : 0);
   if (w < 0 || n > cap - w) return false;
-  memory.copy(d + <usize>w, body, <usize>n);
+  if (n > 0) memory.copy(d + <usize>w, body, <usize>n);
   w += n;
-  const last = m.next + n >= m.bodyLen;
-  // §5.1: '+' more chunks follow, '$' this chunk ends the message
-  const e = msrpBuildEndLine(d + <usize>w, cap - w, tid, TID_LEN, last ? 0x24 : 0x2b, true);
+  // §5.1: '+' more chunks follow, '$' this chunk ends the message, '#' the message is interrupted
+  const e = msrpBuildEndLine(d + <usize>w, cap - w, tid, TID_LEN, flag, n > 0);
   if (e < 0) return false;
   w += e;
   txLen += w;
   push(MsrpAct.SendBytes, handleOf(si), <i32>c.hostId, d, w, 0, 0, 0, 0);
   m.next += n;
+  m.frames++;
+  if (flag == 0x23) { freeOut(o); return true; }
+  if (flag == 0x24) { m.fin = 1; m.finSent = 1; }
   if (tracked) {
     const x = txnAt(ti);
     x.used = 1; x.sess = si; x.out = o; x.conn = s.conn; x.tidLen = TID_LEN;
     x.deadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
     m.inflight++;
-  } else if (last) {
+  } else if (flag == 0x24) {
     // §7.1.1 Failure-Report no/partial: no 200 will come, the message is out once written
-    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.bodyLen);
+    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.next);
     freeOut(o);
   }
   return true;
+}
+
+// ---- public: streamed messages -------------------------------------------------------------
+// A relay sends a message while it arrives, without ever holding it whole: the caller offers
+// the body piece by piece (msrpStreamWrite copies it into SEND frames at once). Pieces are
+// coalesced in the slot's stage (one MSRP_CHUNK_SIZE buffer per slot) so frames are whole
+// chunks whatever the piece sizes; a partial chunk waits in the stage for more bytes, for
+// last = true, or for the total to be reached.
+
+/** Stream slot of handle sh (slot | gen << 8), -1 (BadHandle) when stale or not a stream. */
+function streamSlot(sh: i32): i32 {
+  initOnce();
+  if (sh < 0) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  const o = sh & 0xff;
+  if (o >= MSRP_OUT_MAX) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  const m = outAt(o);
+  if (m.used == 0 || m.stream == 0 || m.abort != 0 || m.gen != (<u32>sh >>> 8)) { lastErr = MsrpSessErr.BadHandle; return -1; }
+  return o;
+}
+
+/** The stage of stream o holds bytes that the next frame must carry now (full, or the end). */
+function stageDue(o: i32): bool {
+  const m = outAt(o);
+  if (m.staged <= 0) return false;
+  if (m.staged >= MSRP_CHUNK_SIZE || m.fin != 0) return true;
+  return m.total != RANGE_STAR && <i64>m.next + <i64>m.staged >= m.total;
+}
+
+/** Stream o has a frame to emit without the caller: a due stage, the '$' or the '#'. */
+function streamDue(o: i32): bool {
+  const m = outAt(o);
+  if (m.abort != 0) return true;
+  if (stageDue(o)) return true;
+  return m.fin != 0 && m.finSent == 0;
+}
+
+/** The stage goes out as one frame; '$' when it ends the message. */
+function emitStage(o: i32): bool {
+  const m = outAt(o);
+  const reaches = m.total != RANGE_STAR && <i64>m.next + <i64>m.staged >= m.total;
+  if (!emitFrame(o, stageOf(o), m.staged, (m.fin != 0 || reaches) ? 0x24 : 0x2b)) return false;
+  if (outAt(o).used != 0) m.staged = 0;
+  return true;
+}
+
+/** Emits what stream o has due. True when the stream ended and its slot is free. */
+function streamPump(o: i32): bool {
+  const m = outAt(o);
+  const gen = m.gen;
+  if (!canSend(o)) return false;
+  if (m.abort != 0) {
+    // §5.1: an interrupted message ends with '#'; the receiver keeps what it got
+    if (!emitFrame(o, 0, 0, 0x23)) return false;
+    return true;
+  }
+  if (stageDue(o) && !emitStage(o)) return false;
+  if (outAt(o).used == 0 || outAt(o).gen != gen) return true;
+  // last = true after a '+' frame and nothing staged: an empty final chunk carries the '$'
+  if (m.fin != 0 && m.finSent == 0 && m.staged == 0) {
+    if (!emitFrame(o, 0, 0, 0x24)) return false;
+  }
+  return outAt(o).used == 0 || outAt(o).gen != gen;
+}
+
+/**
+ * Opens a streamed outgoing message on session h (§7.1.1). total = body length if known, or
+ * -1 (Byte-Range total '*'). msgId = ident (4..32 chars), ctype = media type; reports as for
+ * msrpSendMessage. Returns a stream handle (slot | gen << 8) or -1 (msrpLastError():
+ * OutPoolFull, BadHandle, BadState (session Failed), TooLarge (total > the peer's max-size),
+ * BadArg). Messages of a session go out in the order they were started/queued: the stream
+ * sends only after every earlier message of its session ended, and later ones wait for it.
+ */
+export function msrpStreamStart(h: i32, msgIdPtr: usize, msgIdLen: i32, ctypePtr: usize, ctypeLen: i32, total: i64,
+  successReport: i32, failureReport: i32, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (msgIdLen < 4 || msgIdLen > MSRP_MSGID_CAP || ctypeLen <= 0 || ctypeLen > MSRP_CTYPE_CAP || total < RANGE_STAR
+    || successReport < 0 || successReport > REPORT_NO || failureReport < 0 || failureReport > REPORT_PARTIAL) {
+    lastErr = MsrpSessErr.BadArg; return -1;
+  }
+  if (s.state == MsrpSessState.Failed) { lastErr = MsrpSessErr.BadState; return -1; }
+  // positions are i32 (like msrpSendMessage bodies); §8 the peer's max-size
+  if (total != RANGE_STAR && (<u64>total > s.remoteMaxSize || total > <i64>0x7fffffff)) { lastErr = MsrpSessErr.TooLarge; return -1; }
+  let o = -1;
+  for (let i = 0; i < MSRP_OUT_MAX; i++) if (outAt(i).used == 0) { o = i; break; }
+  if (o < 0) { lastErr = MsrpSessErr.OutPoolFull; return -1; }
+  const m = outAt(o);
+  m.used = 1; m.sess = si; m.seq = outSeqNext++; m.bodyPtr = 0; m.bodyLen = 0; m.next = 0;
+  m.idLen = msgIdLen; m.ctLen = ctypeLen; m.sr = successReport; m.fr = failureReport; m.inflight = 0;
+  m.total = total; m.stream = 1; m.staged = 0; m.fin = 0; m.finSent = 0; m.abort = 0; m.frames = 0;
+  memory.copy(outIdOf(o), msgIdPtr, <usize>msgIdLen);
+  memory.copy(outCtOf(o), ctypePtr, <usize>ctypeLen);
+  lastErr = MsrpSessErr.Ok;
+  return o | <i32>(m.gen << 8);
+}
+
+/**
+ * Offers the next len body bytes of stream sh; they are copied at once (into SEND frames in
+ * the TX arena, or into the stream's stage). Frames carry MSRP_CHUNK_SIZE body bytes; a '$'
+ * goes on the frame that reaches the total, or, with last = true, on the frame that carries
+ * the last of these bytes (last = true, len = 0: the staged rest, or an empty frame after a
+ * '+' one). Returns how many bytes were taken (0..len; fewer when the send window, the TX
+ * arena or the action queue is full, or 0 while the stream waits behind an earlier message
+ * of its session or its session is not bound): drain the queue and offer the rest later.
+ * -1 (msrpLastError): BadHandle (stale: the message ended, failed or was aborted), BadArg
+ * (len < 0, past total, or last = true short of total), TooLarge (past the peer's max-size
+ * with total '*'), BadState (bytes after the end).
+ */
+export function msrpStreamWrite(sh: i32, ptr: usize, len: i32, last: bool, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const o = streamSlot(sh); if (o < 0) return -1;
+  const m = outAt(o);
+  const si = m.sess;
+  if (len < 0) { lastErr = MsrpSessErr.BadArg; return -1; }
+  if (m.fin != 0) {
+    // the end was already given (or the total reached): only an empty write is harmless
+    if (len == 0) { lastErr = MsrpSessErr.Ok; return 0; }
+    lastErr = MsrpSessErr.BadState; return -1;
+  }
+  const accepted: i64 = <i64>m.next + <i64>m.staged;
+  const after: i64 = accepted + <i64>len;
+  if (m.total != RANGE_STAR && (after > m.total || (last && after != m.total))) { lastErr = MsrpSessErr.BadArg; return -1; }
+  if (<u64>after > sessAt(si).remoteMaxSize || after > <i64>0x7fffffff) { lastErr = MsrpSessErr.TooLarge; return -1; }
+  lastErr = MsrpSessErr.Ok;
+  if (!canSend(o)) return 0;
+  const gen = m.gen;
+  let taken = 0;
+  // bounded: every pass emits a frame, fills the stage, or stops
+  const rounds = 2 * (len / MSRP_CHUNK_SIZE) + 8;
+  for (let r = 0; r < rounds; r++) {
+    if (outAt(o).used == 0 || outAt(o).gen != gen) break;
+    if (m.staged > 0) {
+      if (m.staged >= MSRP_CHUNK_SIZE || (m.total != RANGE_STAR && <i64>m.next + <i64>m.staged >= m.total)) {
+        if (last && taken == len) m.fin = 1;   // nothing else comes: this frame carries the '$'
+        if (!emitStage(o)) break;
+        continue;
+      }
+      if (taken >= len) break;
+      const k = min(MSRP_CHUNK_SIZE - m.staged, len - taken);
+      memory.copy(stageOf(o) + <usize>m.staged, ptr + <usize>taken, <usize>k);
+      m.staged += k; taken += k;
+      continue;
+    }
+    if (taken >= len) break;
+    const rest = len - taken;
+    const n = min(MSRP_CHUNK_SIZE, rest);
+    const reaches = m.total != RANGE_STAR && <i64>m.next + <i64>n >= m.total;
+    const final = reaches || (last && n == rest);
+    if (n == MSRP_CHUNK_SIZE || final) {
+      // a whole chunk (or the end) straight from the caller's bytes
+      if (final) m.fin = 1;
+      if (emitFrame(o, ptr + <usize>taken, n, final ? 0x24 : 0x2b)) { taken += n; continue; }
+      m.fin = 0;
+    }
+    // short piece, or no room for a frame: keep the bytes in the stage
+    memory.copy(stageOf(o), ptr + <usize>taken, <usize>n);
+    m.staged = n; taken += n;
+  }
+  if (outAt(o).used != 0 && outAt(o).gen == gen) {
+    if (last && taken == len) m.fin = 1;
+    if (m.total != RANGE_STAR && <i64>m.next + <i64>m.staged >= m.total) m.fin = 1;
+    streamPump(o);   // a due stage or the final '$' (else they go out on a later call)
+  }
+  pump();
+  return taken;
+}
+
+/**
+ * Body bytes msrpStreamWrite(sh, ...) would take right now (assuming the action queue is
+ * drained before the write when it is drained now): the stage's free part plus whole chunks
+ * for the frames the send window share, the TX arena and the action queue allow. 0 while the
+ * stream waits (earlier message of its session, session not bound) or after its end;
+ * -1 for a stale handle.
+ */
+export function msrpStreamRoom(sh: i32): i32 {
+  const o = streamSlot(sh); if (o < 0) return -1;
+  const m = outAt(o);
+  if (m.fin != 0 || !canSend(o)) return 0;
+  const f = framesNow(o, txnShare(0));
+  let r: i64 = <i64>(MSRP_CHUNK_SIZE - m.staged) + <i64>f * <i64>MSRP_CHUNK_SIZE;
+  const accepted: i64 = <i64>m.next + <i64>m.staged;
+  if (m.total != RANGE_STAR && m.total - accepted < r) r = m.total - accepted;
+  const mx: i64 = <i64>min<u64>(sessAt(m.sess).remoteMaxSize, 0x7fffffff) - accepted;
+  if (mx < r) r = mx;
+  return r < 0 ? 0 : <i32>r;
+}
+
+/**
+ * Body bytes the first msrpStreamWrite of a stream started on session h now would take
+ * (Failure-Report yes assumed): 0 when h is not Bound, when an earlier message of h is still
+ * open (the new one would wait) or when no slot is free; -1 for a stale handle.
+ */
+export function msrpSessionRoom(h: i32): i32 {
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (s.state != MsrpSessState.Bound || s.conn < 0) return 0;
+  let free = -1;
+  for (let o = 0; o < MSRP_OUT_MAX; o++) {
+    const m = outAt(o);
+    if (m.used == 0) { if (free < 0) free = o; continue; }
+    if (m.sess == si) return 0;
+  }
+  if (free < 0) return 0;
+  const txl = actCount == 0 ? 0 : txLen;
+  // the frame size of a stream with the largest id and Content-Type
+  let f = (MSRP_TX_CAP - txl) / (200 + s.remoteLen + s.localLen + MSRP_MSGID_CAP + MSRP_CTYPE_CAP + MSRP_CHUNK_SIZE + 96);
+  const fa = MSRP_ACT_MAX - actCount - 1;
+  if (fa < f) f = fa;
+  const ft = txnShare(1);
+  if (ft < f) f = ft;
+  const fr = msrpTxnFree();
+  if (fr < f) f = fr;
+  if (f < 0) f = 0;
+  let r: i64 = <i64>MSRP_CHUNK_SIZE + <i64>f * <i64>MSRP_CHUNK_SIZE;
+  const mx: i64 = <i64>min<u64>(s.remoteMaxSize, 0x7fffffff);
+  if (mx < r) r = mx;
+  return <i32>r;
+}
+
+/**
+ * §5.1: interrupts stream sh. When frames went out, the message ends with a '#' frame (no
+ * body; Byte-Range next+1-next/total) as soon as there is room (now, or from a later call);
+ * staged bytes are dropped. Nothing went out yet, or the '$' already did: the slot is just
+ * freed. Its open transactions are forgotten (their responses are ignored); no MESSAGE_SENT
+ * or SEND_FAILED follows. The handle is stale at once. 0, or -1 for a stale handle.
+ */
+export function msrpStreamAbort(sh: i32, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const o = streamSlot(sh); if (o < 0) return -1;
+  const m = outAt(o);
+  for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.out == o) x.used = 0; }
+  m.inflight = 0;
+  m.staged = 0;
+  if (m.frames == 0 || m.finSent != 0) {
+    freeOut(o);
+  } else {
+    m.abort = 1;
+    let g = (m.gen + 1) & GEN_MASK;   // stale now; the slot lives on until the '#' is out
+    if (g == 0) g = 1;
+    m.gen = g;
+  }
+  pump();
+  lastErr = MsrpSessErr.Ok;
+  return 0;
 }
 
 // ---- public: timers --------------------------------------------------------------------------
@@ -952,8 +1341,9 @@ function txnAcked(t: i32): void {
   const o = x.out;
   const m = outAt(o);
   m.inflight--;
-  if (m.next >= m.bodyLen && m.inflight <= 0) {
-    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.bodyLen);
+  const done = m.stream != 0 ? m.finSent != 0 : m.next >= m.bodyLen;
+  if (done && m.inflight <= 0) {
+    push(MsrpAct.MessageSent, handleOf(si), -1, 0, 0, outIdOf(o), m.idLen, 0, <f64>m.next);
     freeOut(o);
   }
 }
@@ -1076,8 +1466,18 @@ function onHeaders(ci: i32): void {
   if (p.rangeTotal != RANGE_STAR && <u64>p.rangeTotal > s.maxSize) { respondErr(ci, 413, msrpErrReason(MsrpErr.TooLarge)); return; }
   const answer200 = c.fNoAnswer == 0 && c.fPartial == 0;
   if (p.hasBody == 0) {
-    // empty SEND (bind / keep-alive, §5.4 / §7.1.1): just the 200
     c.fCode = answer200 ? 200 : 0;
+    // §5.1: a chunk may be empty; one that continues the message being received (same
+    // Message-ID, Byte-Range) can end it with '$' or interrupt it with '#' (a sender that
+    // streams learns of the end only after its last '+' chunk)
+    if (s.inActive != 0 && p.rangeStart > 0 && idl > 0 && eqSpan(inIdOf(si), s.inIdLen, idp, idl, false)) {
+      c.fOff = <u64>(p.rangeStart - 1);
+      c.fTotal = p.rangeTotal; c.fEnd = p.rangeEnd;
+      c.fDeliver = 1;
+      c.fReport = p.successReport == REPORT_YES ? 1 : 0;
+      s.inTotal = c.fTotal;
+    }
+    // otherwise an empty SEND (bind / keep-alive, §5.4 / §7.1.1): just the 200
     return;
   }
   // §7.1.1: no Byte-Range = the whole message in this chunk (start 1, total unknown: '*')

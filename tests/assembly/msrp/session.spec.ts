@@ -12,10 +12,11 @@ import {
   msrpOnTimer, msrpNextDeadline, msrpActCount, msrpActPop, msrpActSession, msrpActConn, msrpActPtr, msrpActLen,
   msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, msrpActDropped, msrpLastError, msrpSessErrCode,
   msrpSessReset, msrpSessionsActive, msrpConnsActive,
+  msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpTxnFree,
   MsrpAct, MsrpSessState, MsrpSessErr,
 } from "../../../assembly/msrp/session";
 import { REPORT_YES, REPORT_NO } from "../../../assembly/wire/msrp";
-import { MSRP_SESS_MAX, MSRP_CONN_MAX, MSRP_OUT_MAX, MSRP_CHUNK_SIZE } from "../../../assembly/mem/limits";
+import { MSRP_SESS_MAX, MSRP_CONN_MAX, MSRP_OUT_MAX, MSRP_CHUNK_SIZE, MSRP_TXN_MAX } from "../../../assembly/mem/limits";
 
 // ---- test-side byte arena -------------------------------------------------------------------
 // big buffers live on the test heap (as-pect grows memory; static data must stay within 24 pages)
@@ -65,8 +66,8 @@ let connectAddr: string[] = [];
 let wire = true;        // SEND_BYTES on conn 1/2 go to the other side's pipe
 let sendFrames: string[] = [];   // Byte-Range + flag of every SEND A put on conn 1
 // receiver bookkeeping (per receiving session: A or B)
-let recvNextA: f64 = 0, recvNextB: f64 = 0;
-let hashA: u32 = 0x811c9dc5, hashB: u32 = 0x811c9dc5;
+let recvNextA: f64 = 0, recvNextB: f64 = 0, recvNextB2: f64 = 0;
+let hashA: u32 = 0x811c9dc5, hashB: u32 = 0x811c9dc5, hashB2: u32 = 0x811c9dc5;
 let orderErr: i32 = 0;
 let pieces: i32 = 0;
 
@@ -131,6 +132,10 @@ function drain(): void {
         if (off != recvNextA) orderErr++;
         recvNextA = off + <f64>msrpActLen();
         hashA = fnv(hashA, msrpActPtr(), msrpActLen());
+      } else if (h == hB2) {
+        if (off != recvNextB2) orderErr++;
+        recvNextB2 = off + <f64>msrpActLen();
+        hashB2 = fnv(hashB2, msrpActPtr(), msrpActLen());
       } else {
         if (off != recvNextB) orderErr++;
         recvNextB = off + <f64>msrpActLen();
@@ -138,10 +143,12 @@ function drain(): void {
       }
     } else if (op == MsrpAct.MessageDone || op == MsrpAct.MessageAborted) {
       const isA = h == hA || h == hA2;
-      const hh = isA ? hashA : hashB;
+      const hh = isA ? hashA : (h == hB2 ? hashB2 : hashB);
       log.push((op == MsrpAct.MessageDone ? "DONE " : "ABORT ") + name(h) + " " + id + " n=" + (<i64>msrpActOffset()).toString()
         + " h=" + hh.toString(16) + (msrpActCode() != 0 ? " code=" + msrpActCode().toString() : ""));
-      if (isA) { hashA = 0x811c9dc5; recvNextA = 0; } else { hashB = 0x811c9dc5; recvNextB = 0; }
+      if (isA) { hashA = 0x811c9dc5; recvNextA = 0; }
+      else if (h == hB2) { hashB2 = 0x811c9dc5; recvNextB2 = 0; }
+      else { hashB = 0x811c9dc5; recvNextB = 0; }
     } else if (op == MsrpAct.ReportResult) {
       log.push("REPORT " + name(h) + " " + id + " " + msrpActCode().toString());
     } else if (op == MsrpAct.SendFailed) {
@@ -191,6 +198,7 @@ function fresh(): void {
   h1 = 0; t1 = 0; h2 = 0; t2 = 0; pipeOverflow = 0;
   hA = -1; hB = -1; hA2 = -1; hB2 = -1;
   recvNextA = 0; recvNextB = 0; hashA = 0x811c9dc5; hashB = 0x811c9dc5; orderErr = 0; pieces = 0;
+  recvNextB2 = 0; hashB2 = 0x811c9dc5;
   verbose = true; wire = true; cur = 0;
 }
 function uriA(): string { return str(msrpSessionLocalUriPtr(hA), msrpSessionLocalUriLen(hA)); }
@@ -718,5 +726,405 @@ describe("msrp sessions", () => {
     expect(log.length).toBe(400);
     expect(log[399]).toBe("c2 200 OK $");
     expect(msrpActDropped()).toBe(0);
+  });
+});
+
+// ---- streamed outgoing messages (the chat host relays while a message arrives) -------------------
+
+/** Feeds everything waiting towards conn `to` (1 = A's side, 2 = B's side), draining as it goes. */
+function pipeTo(to: i32): void {
+  for (let k = 0; k < 100000; k++) {
+    const h = to == 1 ? h1 : h2, t = to == 1 ? t1 : t2;
+    if (t <= h) break;
+    const used = msrpOnStream(to, (to == 1 ? PIPE1 : PIPE2) + <usize>h, t - h, 2000);
+    drain();
+    if (to == 1) h1 += used; else h2 += used;
+  }
+}
+/** A and A2 (active) bound to B and B2 (passive) over one connection pair (conn 1 <-> conn 2). */
+function twoPairs(): void {
+  fresh();
+  hB = msrpSessionCreate(RAND_B, 16, bytes("bob.example"), 11, 2855, false);
+  hA = msrpSessionCreate(RAND_A, 16, bytes("alice.example"), 13, 7654, true);
+  hB2 = msrpSessionCreate(RAND_B, 12, bytes("bob.example"), 11, 2855, false);
+  hA2 = msrpSessionCreate(RAND_A, 12, bytes("alice.example"), 13, 7654, true);
+  let u = uriB(); msrpSessionSetRemote(hA, bytes(u), u.length);
+  u = str(msrpSessionLocalUriPtr(hB2), msrpSessionLocalUriLen(hB2)); msrpSessionSetRemote(hA2, bytes(u), u.length);
+  u = uriA(); msrpSessionSetRemote(hB, bytes(u), u.length);
+  u = str(msrpSessionLocalUriPtr(hA2), msrpSessionLocalUriLen(hA2)); msrpSessionSetRemote(hB2, bytes(u), u.length);
+  drain();
+  msrpOnConnOpen(2, -1);
+  msrpOnConnOpen(1, hA);
+  msrpOnConnOpen(1, hA2);
+  run(65536, 2000);
+  expect(msrpSessionState(hA2)).toBe(MsrpSessState.Bound);
+}
+/**
+ * Streams BODY[0, n) on s in offers of `step` (last = true on the final offer when `lastFlag`),
+ * checking that each write takes exactly min(offer, room). The receiver reads every frame at
+ * once; its 200s are held back until a write comes up short (the send window is full).
+ * Returns how many writes came up short.
+ */
+function streamBody(s: i32, n: i32, step: i32, lastFlag: bool, to: i32): i32 {
+  let off = 0, short = 0;
+  for (let k = 0; k < 100000 && off < n; k++) {
+    const len = min(step, n - off);
+    const room = msrpStreamRoom(s);
+    const w = msrpStreamWrite(s, BODY + <usize>off, len, lastFlag && off + len == n, 2000);
+    if (w != min(len, room)) expect(w).toBe(min(len, room), "write = min(len, room) at " + off.toString());
+    if (w < 0) return -1;
+    drain();
+    off += w;
+    pipeTo(to);
+    if (w < len) { short++; pipeTo(to == 2 ? 1 : 2); }
+  }
+  return short;
+}
+function sizeOf(br: string): i32 {
+  const d = br.indexOf("-"), sl = br.indexOf("/");
+  return I32.parseInt(br.substring(d + 1, sl)) - I32.parseInt(br.substring(0, d)) + 1;
+}
+
+describe("msrp streamed messages (relay)", () => {
+  test("1 MiB streamed in 8 KiB offers, window full several times, arrives intact", () => {
+    pair(true, 65536);
+    const want = fillBody(BODY_CAP);
+    verbose = false; log = []; sendFrames = [];
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+    expect(msrpSessionRoom(hA)).toBeGreaterThanOrEqual(8 * MSRP_CHUNK_SIZE);
+    const pages = memory.size();
+    const s = msrpStreamStart(hA, bytes("strm1mib"), 8, bytes("application/octet-stream"), 24, <i64>BODY_CAP, 0, 0, 2000);
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(msrpSessionRoom(hA)).toBe(0);   // a second message would wait behind this one
+    const short = streamBody(s, BODY_CAP, 8192, false, 2);
+    run(65536, 2000);
+    expect(short).toBeGreaterThanOrEqual(3);
+    expect(pipeOverflow).toBe(0);
+    expect(orderErr).toBe(0);
+    expect(sendFrames.length).toBe(BODY_CAP / MSRP_CHUNK_SIZE);
+    expect(sendFrames[0]).toBe("1-2048/1048576+");
+    expect(sendFrames[1]).toBe("2049-4096/1048576+");
+    expect(sendFrames[sendFrames.length - 1]).toBe("1046529-1048576/1048576$");
+    expect(logStr()).toBe("DONE B strm1mib n=1048576 h=" + want.toString(16) + "\nSENT A strm1mib");
+    // everything is back: window, slots, queue; the static memory did not move
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+    expect(msrpPendingOut()).toBe(0);
+    expect(msrpNextDeadline()).toBe(-1);
+    expect(msrpActDropped()).toBe(0);
+    expect(msrpStreamRoom(s)).toBe(-1);   // ended: stale
+    expect(memory.size()).toBe(pages);
+    // again, with the memory now warm: still the same size
+    log = []; sendFrames = [];
+    const s2 = msrpStreamStart(hA, bytes("strm1mi2"), 8, bytes("application/octet-stream"), 24, <i64>BODY_CAP, 0, 0, 2000);
+    streamBody(s2, BODY_CAP, 8192, false, 2);
+    run(65536, 2000);
+    expect(logStr()).toBe("DONE B strm1mi2 n=1048576 h=" + want.toString(16) + "\nSENT A strm1mi2");
+    expect(memory.size()).toBe(pages);
+  });
+
+  test("total unknown ('*'): odd offers are coalesced into whole chunks, '$' on the last", () => {
+    pair(true, 65536);
+    const n = 100 * 1024 + 5;
+    const want = fillBody(n);
+    verbose = false; log = []; sendFrames = [];
+    const s = msrpStreamStart(hA, bytes("strmstar"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(streamBody(s, n, 3001, true, 2)).toBe(0);
+    run(65536, 2000);
+    expect(logStr()).toBe("DONE B strmstar n=102405 h=" + want.toString(16) + "\nSENT A strmstar");
+    expect(sendFrames.length).toBe(51);
+    expect(sendFrames[0]).toBe("1-2048/*+");
+    expect(sendFrames[49]).toBe("100353-102400/*+");
+    expect(sendFrames[50]).toBe("102401-102405/*$");
+    for (let i = 0; i < 50; i++) if (sizeOf(sendFrames[i]) != MSRP_CHUNK_SIZE) expect(sendFrames[i]).toBe("a whole chunk");
+    // offers of one byte make the same frames
+    pair(true, 65536);
+    verbose = false; log = []; sendFrames = [];
+    const s2 = msrpStreamStart(hA, bytes("strmone1"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    streamBody(s2, 5000, 1, true, 2);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/*+,2049-4096/*+,4097-5000/*$");
+    expect(logStr()).toBe("DONE B strmone1 n=5000 h=" + fnv(0x811c9dc5, BODY, 5000).toString(16) + "\nSENT A strmone1");
+  });
+
+  test("last = true with len = 0: the staged rest, an empty '$' chunk, or nothing", () => {
+    // a '+' frame went last: an empty final chunk ends the message (§5.1), the receiver completes it
+    pair(true, 65536);
+    fillBody(5000);
+    log = []; sendFrames = [];
+    let s = msrpStreamStart(hA, bytes("strmlst1"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 4096, false, 2000)).toBe(4096);
+    run(65536, 2000);
+    expect(msrpStreamWrite(s, BODY, 0, true, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/*+,2049-4096/*+,4097-4096/*$");
+    expect(log[log.length - 2]).toBe("DONE B strmlst1 n=4096 h=" + fnv(0x811c9dc5, BODY, 4096).toString(16));
+    expect(log[log.length - 1]).toBe("SENT A strmlst1");
+    // bytes were staged: they go out with the '$'
+    log = []; sendFrames = [];
+    s = msrpStreamStart(hA, bytes("strmlst2"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 5000, false, 2000)).toBe(5000);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/*+,2049-4096/*+");
+    expect(msrpStreamWrite(s, BODY + 5000, 0, true, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/*+,2049-4096/*+,4097-5000/*$");
+    expect(log[log.length - 1]).toBe("SENT A strmlst2");
+    // the total was reached: that frame carried the '$'; a later empty last write does nothing
+    log = []; sendFrames = [];
+    s = msrpStreamStart(hA, bytes("strmlst3"), 8, bytes("text/plain"), 10, 3000, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 3000, false, 2000)).toBe(3000);
+    expect(msrpStreamWrite(s, BODY, 0, true, 2000)).toBe(0);
+    expect(msrpStreamWrite(s, BODY, 1, false, 2000)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadState);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/3000+,2049-3000/3000$");
+    expect(log.join("|")).toBe([
+      "c1 SEND BR=1-2048/3000 +", "c1 SEND BR=2049-3000/3000 $", "c2 200 OK $", "c2 200 OK $",
+      "DONE B strmlst3 n=3000 h=" + fnv(0x811c9dc5, BODY, 3000).toString(16), "SENT A strmlst3"].join("|"));
+    // an empty message: one empty '$' chunk (the receiver takes it as a keep-alive)
+    log = []; sendFrames = [];
+    s = msrpStreamStart(hA, bytes("strmlst4"), 8, bytes("text/plain"), 10, 0, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 0, true, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(log.join("|")).toBe("c1 SEND BR=1-0/0 $|c2 200 OK $|SENT A strmlst4");
+  });
+
+  test("abort mid-message: '#' chunk, the receiver sees MESSAGE_ABORTED; nothing sent -> nothing on the wire", () => {
+    pair(true, 65536);
+    fillBody(5000);
+    log = []; sendFrames = [];
+    const s = msrpStreamStart(hA, bytes("strmabrt"), 8, bytes("text/plain"), 10, 5000, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 4500, false, 2000)).toBe(4500);   // two frames + 404 staged
+    run(65536, 2000);
+    log = [];
+    expect(msrpStreamAbort(s, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(logStr()).toBe([
+      "c1 SEND BR=4097-4096/5000 #",
+      "c2 200 OK $",
+      "ABORT B strmabrt n=4096 h=" + fnv(0x811c9dc5, BODY, 4096).toString(16),
+    ].join("\n"));
+    expect(msrpStreamWrite(s, BODY, 1, false, 2000)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadHandle);
+    expect(msrpStreamAbort(s, 2000)).toBe(-1);
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+    expect(msrpPendingOut()).toBe(0);
+    // aborted with its frames still unanswered: their 200s are ignored, no event for the sender
+    log = [];
+    wire = false;
+    const s1 = msrpStreamStart(hA, bytes("strmabr2"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(s1, BODY, 2048, false, 2000)).toBe(2048);
+    expect(msrpStreamAbort(s1, 2000)).toBe(0);
+    drain();
+    expect(logStr()).toBe("c1 SEND BR=1-2048/* +\nc1 SEND BR=2049-2048/* #");
+    expect(msrpNextDeadline()).toBe(-1);
+    // nothing went out yet: just freed
+    log = [];
+    const s2 = msrpStreamStart(hA, bytes("strmabr3"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(s2, BODY, 100, false, 2000)).toBe(100);   // staged only
+    expect(msrpStreamAbort(s2, 2000)).toBe(0);
+    drain();
+    expect(logStr()).toBe("");
+    expect(msrpPendingOut()).toBe(0);
+  });
+
+  test("a stream and a regular message on one session keep their order", () => {
+    pair(true, 65536);
+    fillBody(5000);
+    verbose = false; log = []; sendFrames = [];
+    const s = msrpStreamStart(hA, bytes("strmord1"), 8, bytes("text/plain"), 10, 5000, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 3000, false, 2000)).toBe(3000);
+    expect(msrpSendMessage(hA, bytes("regular1"), 8, bytes("text/plain"), 10, bytes("hello"), 5, 0, 0, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/5000+");   // the regular message waits for the stream
+    expect(msrpStreamWrite(s, BODY + 3000, 2000, false, 2000)).toBe(2000);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-2048/5000+,2049-4096/5000+,4097-5000/5000$,1-5/5$");
+    expect(logStr()).toBe([
+      "DONE B strmord1 n=5000 h=" + fnv(0x811c9dc5, BODY, 5000).toString(16), "SENT A strmord1",
+      "DONE B regular1 n=5 h=" + fnv(0x811c9dc5, bytes("hello"), 5).toString(16), "SENT A regular1",
+    ].join("\n"));
+    // the other way round: a stream started behind a message waits for its MESSAGE_SENT
+    log = []; sendFrames = [];
+    expect(msrpSendMessage(hA, bytes("regular2"), 8, bytes("text/plain"), 10, bytes("first"), 5, 0, 0, 2000)).toBe(0);
+    drain();   // on the wire, its 200 not back yet
+    const t = msrpStreamStart(hA, bytes("strmord2"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(t).toBeGreaterThanOrEqual(0);
+    expect(msrpStreamRoom(t)).toBe(0);
+    expect(msrpSessionRoom(hA)).toBe(0);
+    expect(msrpStreamWrite(t, BODY, 100, true, 2000)).toBe(0);
+    run(65536, 2000);
+    expect(log[log.length - 1]).toBe("SENT A regular2");
+    expect(msrpStreamRoom(t)).toBeGreaterThan(100);
+    expect(msrpStreamWrite(t, BODY, 100, true, 2000)).toBe(100);
+    run(65536, 2000);
+    expect(sendFrames.join(",")).toBe("1-5/5$,1-100/*$");
+    expect(log[log.length - 1]).toBe("SENT A strmord2");
+    expect(orderErr).toBe(0);
+  });
+
+  test("stale handles give -1", () => {
+    pair(true, 65536);
+    expect(msrpStreamWrite(-1, BODY, 1, false, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadHandle);
+    expect(msrpStreamWrite(0x7fffffff, BODY, 1, false, 0)).toBe(-1);
+    expect(msrpStreamRoom(12345)).toBe(-1);
+    expect(msrpStreamAbort(99, 0)).toBe(-1);
+    const s = msrpStreamStart(hA, bytes("strmstal"), 8, bytes("text/plain"), 10, 2, 0, 0, 2000);
+    expect(msrpStreamWrite(s, bytes("ok"), 2, true, 2000)).toBe(2);
+    run(65536, 2000);
+    expect(log[log.length - 1]).toBe("SENT A strmstal");
+    expect(msrpStreamWrite(s, bytes("ok"), 2, true, 2000)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadHandle);
+    // the slot is reused with a new generation: the old handle stays stale
+    const s2 = msrpStreamStart(hA, bytes("strmsta2"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(s2 & 0xff).toBe(s & 0xff);
+    expect(s2).not.toBe(s);
+    expect(msrpStreamRoom(s)).toBe(-1);
+    expect(msrpStreamRoom(s2)).toBeGreaterThan(0);
+    // a closed session's streams are gone; a stale session handle starts nothing
+    msrpSessionClose(hA);
+    expect(msrpStreamRoom(s2)).toBe(-1);
+    expect(msrpStreamStart(hA, bytes("strmsta3"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadHandle);
+    expect(msrpSessionRoom(hA)).toBe(-1);
+  });
+
+  test("SEND_FAILED on a 481 response, on the 30 s timeout and on connection loss; then writes give -1", () => {
+    // 481: B2 is gone while A2 streams to it (the connection stays, B uses it)
+    twoPairs();
+    fillBody(5000);
+    msrpSessionClose(hB2);
+    log = [];
+    const s = msrpStreamStart(hA2, bytes("strm481x"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(s, BODY, 5000, false, 2000)).toBe(5000);
+    run(65536, 2000);
+    expect(logStr()).toBe([
+      "c1 SEND BR=1-2048/* +", "c1 SEND BR=2049-4096/* +",
+      "c2 481 session does not exist $", "c2 481 session does not exist $",
+      "FAILED A2 strm481x 481",
+    ].join("\n"));
+    expect(msrpStreamWrite(s, BODY, 10, true, 2000)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadHandle);
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+    // 30 s without a response: 408
+    pair(true, 65536);
+    wire = false; log = [];
+    const t = msrpStreamStart(hA, bytes("strmtime"), 8, bytes("text/plain"), 10, -1, 0, 0, 5000);
+    expect(msrpStreamWrite(t, BODY, 2048, false, 5000)).toBe(2048);
+    drain();
+    expect(msrpNextDeadline()).toBe(35000);
+    msrpOnTimer(34999); drain();
+    expect(logStr()).toBe("c1 SEND BR=1-2048/* +");
+    msrpOnTimer(35000); drain();
+    expect(logStr()).toBe("c1 SEND BR=1-2048/* +\nFAILED A strmtime 408");
+    expect(msrpStreamWrite(t, BODY, 10, false, 35000)).toBe(-1);
+    expect(msrpStreamRoom(t)).toBe(-1);
+    // the connection drops mid-stream: 503, and the session is lost
+    pair(true, 65536);
+    wire = false; log = [];
+    const u = msrpStreamStart(hA, bytes("strmdrop"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    expect(msrpStreamWrite(u, BODY, 3000, false, 2000)).toBe(3000);
+    msrpOnConnClosed(1); drain();
+    expect(logStr()).toBe("c1 SEND BR=1-2048/* +\nFAILED A strmdrop 503\nLOST A");
+    expect(msrpStreamWrite(u, BODY, 10, false, 2000)).toBe(-1);
+    expect(msrpNextDeadline()).toBe(-1);
+  });
+
+  test("two streams share the send window: every write takes the room it was promised", () => {
+    twoPairs();
+    const want = fillBody(200000);
+    verbose = false; log = [];
+    const s1 = msrpStreamStart(hA, bytes("share001"), 8, bytes("text/plain"), 10, 200000, 0, 0, 2000);
+    const s2 = msrpStreamStart(hA2, bytes("share002"), 8, bytes("text/plain"), 10, -1, 0, 0, 2000);
+    let o1 = 0, o2 = 0, short = 0;
+    for (let k = 0; k < 10000 && (o1 < 200000 || o2 < 200000); k++) {
+      const r1 = msrpStreamRoom(s1), r2 = msrpStreamRoom(s2);
+      const n1 = min(r1, 200000 - o1), n2 = min(r2, 200000 - o2);
+      // both rooms were read first; then both writes: each still gets all it was promised
+      if (o1 < 200000) { const w = msrpStreamWrite(s1, BODY + <usize>o1, n1, false, 2000); expect(w).toBe(n1); o1 += w; drain(); }
+      if (o2 < 200000) { const w = msrpStreamWrite(s2, BODY + <usize>o2, n2, o2 + n2 == 200000, 2000); expect(w).toBe(n2); o2 += w; drain(); }
+      pipeTo(2);
+      if (n1 < 8192 || n2 < 8192) { short++; pipeTo(1); }
+    }
+    run(65536, 2000);
+    expect(short).toBeGreaterThan(2);
+    expect(orderErr).toBe(0);
+    const h = want.toString(16);
+    expect(log.includes("DONE B share001 n=200000 h=" + h)).toBe(true);
+    expect(log.includes("DONE B2 share002 n=200000 h=" + h)).toBe(true);
+    expect(log.includes("SENT A share001")).toBe(true);
+    expect(log.includes("SENT A2 share002")).toBe(true);
+    expect(log.length).toBe(4);
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+  });
+
+  test("Failure-Report: no stream: MESSAGE_SENT once the '$' is written", () => {
+    pair(true, 65536);
+    fillBody(5000);
+    log = [];
+    const s = msrpStreamStart(hA, bytes("strmnofr"), 8, bytes("text/plain"), 10, -1, 0, REPORT_NO, 2000);
+    expect(msrpStreamWrite(s, BODY, 5000, true, 2000)).toBe(5000);
+    drain();
+    expect(logStr()).toBe("c1 SEND BR=1-2048/* +\nc1 SEND BR=2049-4096/* +\nc1 SEND BR=4097-5000/* $\nSENT A strmnofr");
+    expect(msrpStreamRoom(s)).toBe(-1);
+    run(65536, 2000);
+    expect(log[log.length - 1]).toBe("DONE B strmnofr n=5000 h=" + fnv(0x811c9dc5, BODY, 5000).toString(16));
+    expect(msrpNextDeadline()).toBe(-1);
+  });
+
+  test("bad arguments, full pools, unbound sessions", () => {
+    pair(true, 65536);
+    const id = bytes("strmargs"), ct = bytes("text/plain");
+    expect(msrpStreamStart(hA, id, 3, ct, 10, -1, 0, 0, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadArg);
+    expect(msrpStreamStart(hA, id, 8, ct, 0, -1, 0, 0, 0)).toBe(-1);
+    expect(msrpStreamStart(hA, id, 8, ct, 10, -2, 0, 0, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadArg);
+    expect(msrpStreamStart(hA, id, 8, ct, 10, -1, 9, 0, 0)).toBe(-1);
+    msrpSessionSetRemoteMaxSize(hA, 100);
+    expect(msrpStreamStart(hA, id, 8, ct, 10, 101, 0, 0, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.TooLarge);
+    expect(msrpSessErrCode(msrpLastError())).toBe(413);
+    // total '*': the peer's max-size still holds
+    let s = msrpStreamStart(hA, id, 8, ct, 10, -1, 0, 0, 0);
+    expect(msrpStreamRoom(s)).toBe(100);
+    expect(msrpStreamWrite(s, BODY, 101, false, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.TooLarge);
+    expect(msrpStreamWrite(s, BODY, -1, false, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadArg);
+    expect(msrpStreamAbort(s, 0)).toBe(0);
+    msrpSessionSetRemoteMaxSize(hA, 0);
+    // past the total, or last = true short of it
+    s = msrpStreamStart(hA, id, 8, ct, 10, 10, 0, 0, 0);
+    expect(msrpStreamRoom(s)).toBe(10);
+    expect(msrpStreamWrite(s, BODY, 11, false, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadArg);
+    expect(msrpStreamWrite(s, BODY, 9, true, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.BadArg);
+    expect(msrpStreamWrite(s, BODY, 4, false, 0)).toBe(4);
+    expect(msrpStreamRoom(s)).toBe(6);
+    expect(msrpStreamAbort(s, 0)).toBe(0);
+    drain();
+    // the outgoing pool is shared with msrpSendMessage
+    fresh();
+    const hs = msrpSessionCreate(RAND_A, 16, bytes("h.example"), 9, 1000, false);
+    expect(msrpSessionRoom(hs)).toBe(0);   // not bound
+    expect(msrpTxnFree()).toBe(MSRP_TXN_MAX);
+    const got: i32[] = [];
+    for (let i = 0; i < MSRP_OUT_MAX; i++) {
+      const t = msrpStreamStart(hs, id, 8, ct, 10, -1, 0, 0, 0);
+      expect(t).toBeGreaterThanOrEqual(0);
+      expect(msrpStreamRoom(t)).toBe(0);   // waits: the session is not bound
+      expect(msrpStreamWrite(t, BODY, 10, false, 0)).toBe(0);
+      got.push(t);
+    }
+    expect(msrpStreamStart(hs, id, 8, ct, 10, -1, 0, 0, 0)).toBe(-1);
+    expect(msrpLastError()).toBe(MsrpSessErr.OutPoolFull);
+    expect(msrpSendMessage(hs, id, 8, ct, 10, bytes("x"), 1, 0, 0)).toBe(-1);
+    for (let i = 0; i < got.length; i++) expect(msrpStreamAbort(got[i], 0)).toBe(0);
+    expect(msrpStreamStart(hs, id, 8, ct, 10, -1, 0, 0, 0)).toBeGreaterThanOrEqual(0);
+    drain();
+    expect(logStr()).toBe("");
   });
 });
