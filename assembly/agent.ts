@@ -28,33 +28,46 @@ import {
 import { proxyPairs } from "./server/proxy";
 // UA role hooks (assembly/ua_agent.ts): after uaInit the same entry points drive the UA core.
 import { uaReady, uaStop, uaDatagram, uaStreamOpen, uaStream, uaStreamClosed, uaTimer, uaNextDeadline } from "./ua/agent_ua";
+// Chat role hooks (assembly/chat_agent.ts): after chatInit the entry points drive the chat agent.
+import {
+  chatReady, chatStop, chatDatagram, chatSipStreamOpen, chatSipStream, chatSipStreamClosed, chatMsrpStream,
+  chatMsrpClosed, chatTimer, chatNextDeadline, MSRP_CONN_ID_BASE,
+} from "./chat/agent_chat";
 
 export function serverInit(domainLen: i32, listenLen: i32, seedLo: u32, seedHi: u32): i32 {
   if (domainLen < 0 || listenLen <= 0 || domainLen + listenLen > 4096) return 1;
   uaStop();
+  chatStop();
   return serverStart(INBOX, domainLen, INBOX + <usize>domainLen, listenLen, seedLo, seedHi);
 }
 export function onDatagram(sock: i32, fromLen: i32, len: i32, now: f64): i32 {
+  if (chatReady()) return chatDatagram(INBOX, sock, fromLen, len, now);
   if (uaReady()) return uaDatagram(INBOX, sock, fromLen, len, now);
   return serverDatagram(INBOX, sock, fromLen, len, now);
 }
 export function onStreamOpen(addrLen: i32): i32 {
+  if (chatReady()) return chatSipStreamOpen(INBOX, addrLen);
   if (uaReady()) return uaStreamOpen(INBOX, addrLen);
   return serverStreamOpen(INBOX, addrLen);
 }
+/** SIP connections take every byte; MSRP connections (id >= 256) return how many they took. */
 export function onStream(conn: i32, len: i32, now: f64): i32 {
+  if (chatReady()) return conn >= MSRP_CONN_ID_BASE ? chatMsrpStream(INBOX, conn, len, now) : chatSipStream(INBOX, conn, len, now);
   if (uaReady()) return uaStream(INBOX, conn, len, now);
   return serverStream(INBOX, conn, len, now);
 }
 export function onStreamClosed(conn: i32, now: f64): void {
+  if (chatReady()) { if (conn >= MSRP_CONN_ID_BASE) chatMsrpClosed(conn, now); else chatSipStreamClosed(conn, now); return; }
   if (uaReady()) { uaStreamClosed(conn, now); return; }
   serverStreamClosed(conn);
 }
 export function onTimer(now: f64): void {
+  if (chatReady()) { chatTimer(now); return; }
   if (uaReady()) { uaTimer(now); return; }
   serverTimer(now);
 }
 export function nextDeadline(): f64 {
+  if (chatReady()) return chatNextDeadline();
   if (uaReady()) return uaNextDeadline();
   return serverNextDeadline();
 }

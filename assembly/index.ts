@@ -71,3 +71,4 @@ export function checkReasonLen(): i32 { return resultReasonLen(); }
 export function checkDigest(): u32 { return resultDigest(); }
 export * from "./agent";
 export * from "./ua_agent";
+export * from "./chat_agent";

@@ -7,13 +7,25 @@
 //     a free port) until SIGINT/SIGTERM; with --json prints {"event":"listening","sip":"IP:PORT"}
 //     once ready and one JSON line per registration change ({"event":"registered"|"unregistered",
 //     "aor":..., "contacts":N}). Exit 0 on a signal, 1 when it cannot listen, 2 on usage errors.
+//   chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
+//        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp]
+//     registers, then as host creates the chat and invites; otherwise accepts invitations. Each
+//     stdin line is sent to the chat ("/to AOR TEXT" privately), "/leave" leaves, EOF leaves and
+//     exits. --json: one JSON line per event: {"event":"registered"}, {"event":"invited","from"},
+//     {"event":"joined","member"}, {"event":"message","from","text"}, {"event":"left","member"},
+//     {"event":"ended"}, {"event":"error","code","reason"} (extra fields may follow).
+//     Exit 0 after leaving, 1 when it cannot start, 2 on usage errors.
 import { readFileSync } from "node:fs";
 import { loadCore } from "./loader.ts";
 import { checkBytes, PROTO_ID, type Proto, type CheckOptions } from "./check.ts";
 import { startServer } from "./server.ts";
+import { startChat, type ChatEvent } from "./chat.ts";
+import { createInterface } from "node:readline";
 
 const USAGE = `usage: simple-im-agent check <sip|msrp|sdp|cpim> [--stream N] [--transport udp|tcp] [--sessions ID,...] [--max-size N] FILE...
-       simple-im-agent server --listen IP:PORT [--domain D] [--json]`;
+       simple-im-agent server --listen IP:PORT [--domain D] [--json]
+       simple-im-agent chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
+                            [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp]`;
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`simple-im-agent: ${msg}\n`);
@@ -92,11 +104,104 @@ export function runServer(args: string[]): number | undefined {
   return undefined;
 }
 
+const ADDR_RE = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}$/;
+const AOR_RE = /^sip:[^@\s<>;]+@[^@\s<>;]+$/;
+
+export function runChat(args: string[]): number | undefined {
+  let aor: string | undefined, server: string | undefined, listen = "127.0.0.1:0", msrpListen: string | undefined;
+  let json = false, host = false, transport: "udp" | "tcp" = "udp";
+  let invite: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--aor") aor = args[++i];
+    else if (a === "--server") server = args[++i];
+    else if (a === "--json") json = true;
+    else if (a === "--host") host = true;
+    else if (a === "--invite") invite = (args[++i] ?? "").split(",").filter((x) => x.length > 0);
+    else if (a === "--listen") listen = args[++i] ?? "";
+    else if (a === "--msrp-listen") msrpListen = args[++i];
+    else if (a === "--transport") {
+      const t = args[++i];
+      if (t !== "udp" && t !== "tcp") usage("--transport is udp or tcp");
+      transport = t;
+    } else usage(`unknown option ${a}`);
+  }
+  if (!aor || !AOR_RE.test(aor)) usage("chat needs --aor sip:USER@DOMAIN");
+  if (!server || !ADDR_RE.test(server)) usage("chat needs --server HOST:PORT");
+  if (!ADDR_RE.test(listen)) usage("--listen needs IP:PORT");
+  if (msrpListen !== undefined && !ADDR_RE.test(msrpListen)) usage("--msrp-listen needs IP:PORT");
+  if (invite.length > 0 && !host) usage("--invite needs --host");
+  for (const t of invite) if (!AOR_RE.test(t)) usage(`--invite: not an AOR: ${t}`);
+
+  const say = (ev: ChatEvent) => {
+    if (json) { process.stdout.write(JSON.stringify(ev) + "\n"); return; }
+    const e = ev as Record<string, unknown>;
+    if (ev.event === "message") process.stdout.write(`<${ev.from}>${ev.private ? " (private)" : ""} ${ev.text}\n`);
+    else process.stdout.write(`* ${ev.event}${e.from ? " " + e.from : ""}${e.member ? " " + e.member : ""}${e.code !== undefined ? " " + e.code + " " + e.reason : ""}\n`);
+  };
+  let joined = false, leaving = false, invited = false;
+  const queue: string[] = [];
+  let agentRef: Awaited<ReturnType<typeof startChat>> | undefined;
+  const sendLine = (line: string) => {
+    const agent = agentRef!;
+    if (line === "/leave") { leaving = true; if (agent.leave() !== 0) finish(); return; }
+    let to = "", text = line;
+    const m = /^\/to\s+(\S+)\s?(.*)$/.exec(line);
+    if (m) { to = m[1]; text = m[2]; }
+    agent.send(text, to).catch((err: Error) => say({ event: "error", code: 0, reason: err.message }));
+  };
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    // let the last BYE / 200 leave the sockets, then stop
+    setTimeout(() => { void agentRef?.close().then(() => process.exit(0)); }, 300);
+  };
+  const onEvent = (ev: ChatEvent) => {
+    say(ev);
+    if (ev.event === "registered" && host && !invited) {
+      invited = true;
+      for (const t of invite) agentRef?.invite(t);
+    }
+    if (ev.event === "joined") {
+      joined = true;
+      while (queue.length > 0) sendLine(queue.shift()!);
+    }
+    if (leaving && (ev.event === "left" || ev.event === "ended")) finish();
+  };
+  startChat({ aor, server, listen, msrpListen, transport, host, onEvent }).then((agent) => {
+    agentRef = agent;
+    if (!json) process.stderr.write(`simple-im-agent: ${aor} sip ${agent.sip} msrp ${agent.msrp}\n`);
+    const rl = createInterface({ input: process.stdin });
+    rl.on("line", (line) => {
+      if (leaving) return;
+      if (!joined && line !== "/leave") { queue.push(line); return; }
+      sendLine(line);
+    });
+    rl.on("close", () => {
+      if (leaving) return;
+      leaving = true;
+      // EOF: leave (host: end the chat) and exit; nothing to leave (never joined, or the
+      // chat ended) -> exit now
+      if (agent.members() === 0 || agent.leave() !== 0) { finish(); return; }
+      setTimeout(finish, 3000);
+    });
+    const stop = () => { leaving = true; if (agent.leave() !== 0) finish(); setTimeout(finish, 3000); };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  }, (err: Error) => {
+    process.stderr.write(`simple-im-agent: cannot start: ${err.message}\n`);
+    process.exit(1);
+  });
+  return undefined;
+}
+
 function main(argv: string[]): number | undefined {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "check": return runCheck(rest);
     case "server": return runServer(rest);
+    case "chat": return runChat(rest);
     case undefined: case "-h": case "--help": usage();
     default: usage(`unknown command ${cmd}`);
   }

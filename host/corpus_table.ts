@@ -1,6 +1,5 @@
-// `npm start` — until the chat demo (issue 5) exists, this runs every message of the
-// shared conformance corpus through the release wasm, whole and byte by byte, and
-// prints a table of verdicts next to what the corpus MANIFEST expects.
+// `npm run corpus` — every message of the shared conformance corpus through the release wasm,
+// whole and byte by byte, with a table of verdicts next to what the corpus MANIFEST expects.
 import { loadCore } from "./loader.ts";
 import { checkBytes } from "./check.ts";
 import { loadCases, allowedCodes, MSRP_SESSIONS } from "../tests/corpus.ts";

@@ -1,0 +1,61 @@
+// Wasm ABI of the chat role (exports only; the logic is in assembly/chat/agent_chat.ts). After
+// chatInit the transport entry points of assembly/agent.ts (onDatagram, onStream*, onTimer,
+// nextDeadline) drive the chat agent; MSRP connections have ids >= 256 (MSRP_CONN_ID_BASE).
+// Outbox records as in assembly/mem/outbox.ts, plus DATA (6) = chat content for the app.
+//
+//   chatInit(aorLen, serverLen, sipListenLen, msrpListenLen, transport, expiresS, flags,
+//            seedLo, seedHi, now): i32
+//       inbox = AOR, server "ip:port", SIP listen "ip:port", MSRP listen "ip:port";
+//       flags 1 = host (creates the chat), 2 = accept invitations automatically. 0 ok.
+//   chatInviteAor(aorLen, now)            host: INVITE the AOR in the inbox (seed step 2)
+//   chatAcceptInvite(now) / chatRejectInvite(code, now)   participant
+//   chatLeaveChat(now)                    participant: BYE; host: end the chat (BYE to all)
+//   chatSendBegin(toLen, total, now)      app message: inbox = To AOR (toLen 0 = the room),
+//                                         total = content bytes that chatSendMore will carry
+//   chatSendMore(len, now): i32           inbox = content bytes; returns how many were taken
+//   chatSendRoomNow(): i32                content bytes chatSendMore would take now
+//   onMsrpAccept(addrLen): i32            an accepted MSRP connection: its id
+//   chatJoined(): i32                     members up (host: joined participants)
+// Results 0 = ok, else ChatCmdErr (assembly/chat/agent_chat.ts), also sent as an error event.
+
+import { INBOX } from "./mem/regions";
+import { INBOX_CAP } from "./mem/limits";
+import {
+  chatStart, chatInvite, chatAccept, chatReject, chatLeave, chatSendStart, chatSendData, chatSendRoom,
+  chatMsrpOpen, chatMembers, chatSending, chatCmdReason, ChatCmdErr,
+} from "./chat/agent_chat";
+import { outEventOpen, outEventClose, outStr, outDec } from "./mem/outbox";
+
+function report(r: i32): i32 {
+  if (r != 0 && outEventOpen()) {
+    outStr("{\"event\":\"error\",\"code\":0,\"reason\":\""); outStr(chatCmdReason(r)); outStr("\",\"cmd\":");
+    outDec(<u32>r); outStr("}");
+    outEventClose();
+  }
+  return r;
+}
+
+export function chatInit(aorLen: i32, serverLen: i32, sipLen: i32, msrpLen: i32, transport: i32, expiresS: i32,
+                         flags: i32, seedLo: u32, seedHi: u32, now: f64): i32 {
+  if (aorLen < 0 || serverLen < 0 || sipLen < 0 || msrpLen < 0 || aorLen + serverLen + sipLen + msrpLen > INBOX_CAP) return ChatCmdErr.BadArg;
+  return chatStart(INBOX, aorLen, serverLen, sipLen, msrpLen, transport, expiresS, flags, seedLo, seedHi, now);
+}
+export function chatInviteAor(aorLen: i32, now: f64): i32 {
+  if (aorLen < 0 || aorLen > INBOX_CAP) return report(ChatCmdErr.BadArg);
+  return report(chatInvite(INBOX, aorLen, now));
+}
+export function chatAcceptInvite(now: f64): i32 { return report(chatAccept(now)); }
+export function chatRejectInvite(code: i32, now: f64): i32 { return report(chatReject(code, now)); }
+export function chatLeaveChat(now: f64): i32 { return report(chatLeave(now)); }
+export function chatSendBegin(toLen: i32, total: f64, now: f64): i32 {
+  if (toLen < 0 || toLen > INBOX_CAP || !(total >= 0) || total > 4294967295.0) return report(ChatCmdErr.BadArg);
+  return report(chatSendStart(INBOX, toLen, <i64>total, now));
+}
+export function chatSendMore(len: i32, now: f64): i32 {
+  if (len < 0 || len > INBOX_CAP) return -1;
+  return chatSendData(INBOX, len, now);
+}
+export function chatSendRoomNow(): i32 { return chatSendRoom(); }
+export function chatSendOpen(): i32 { return chatSending() ? 1 : 0; }
+export function onMsrpAccept(addrLen: i32): i32 { return chatMsrpOpen(); }
+export function chatJoined(): i32 { return chatMembers(); }

@@ -1,0 +1,175 @@
+// Host side of the chat role: one SIP socket (UDP, or a TCP listener), one MSRP TCP listener,
+// the connections the core asks for, and a typed API over the core's chat commands. The
+// protocol work (who connects, what to send, the relay, the roster) is the core's
+// (assembly/chat/agent_chat.ts); this file moves bytes and joins DATA records into messages.
+import dgram from "node:dgram";
+import net from "node:net";
+import { loadCore, type Core } from "./loader.ts";
+import { splitAddr, addrText } from "./shim.ts";
+import { SocketHost, bindUdp, listenTcp } from "./sockets.ts";
+import type { TapPoint } from "./wiretap.ts";
+
+/** Chat events (JSON lines of the `chat` CLI contract, plus extension fields). */
+export type ChatEvent =
+  | { event: "registered"; expires?: number }
+  | { event: "invited"; from: string }
+  | { event: "joined"; member: string }
+  | { event: "message"; from: string; text: string; id?: number; bytes?: number; private?: boolean }
+  | { event: "left"; member: string }
+  | { event: "ended" }
+  | { event: "error"; code: number; reason: string };
+
+export interface ChatOptions {
+  /** Our AOR, "sip:alice@example.test". */
+  aor: string;
+  /** The IM server "ip:port" (registrar and proxy). */
+  server: string;
+  /** Local SIP "ip:port" to bind (port 0: any). Default 127.0.0.1:0. */
+  listen?: string;
+  /** Local MSRP "ip:port" to listen on (port 0: any). Default: the SIP host, port 0. */
+  msrpListen?: string;
+  transport?: "udp" | "tcp";
+  /** Create a chat and be its host (focus). */
+  host?: boolean;
+  /** Participant: accept invitations without asking (default true). */
+  autoAccept?: boolean;
+  /** REGISTER interval to ask for, seconds (default: the core's). */
+  expires?: number;
+  onEvent?: (ev: ChatEvent) => void;
+  wasmFile?: string;
+  /** Record every send in a WireTap under this agent's name (ladder, tests). */
+  wire?: TapPoint;
+}
+
+export interface ChatAgent {
+  /** Actual local SIP "ip:port" and MSRP "ip:port". */
+  readonly sip: string;
+  readonly msrp: string;
+  readonly core: Core;
+  /** Host: INVITE a participant (seed step 2). Returns 0 or an error code. */
+  invite(aor: string): number;
+  /** Participant: accept / decline the pending invitation. */
+  accept(): number;
+  reject(code?: number): number;
+  /** Send text to the room, or privately to one member (RFC 7701 §7). Resolves once the core took every byte. */
+  send(text: string | Uint8Array, to?: string): Promise<void>;
+  /** Participant: leave (BYE). Host: end the chat (BYE to everyone). */
+  leave(): number;
+  /** Members up: host = joined participants; participant = 1 when in a chat. */
+  members(): number;
+  close(): Promise<void>;
+}
+
+interface ChatExports {
+  chatInit(a: number, s: number, l: number, m: number, transport: number, expires: number, flags: number, seedLo: number, seedHi: number, now: number): number;
+  chatInviteAor(len: number, now: number): number;
+  chatAcceptInvite(now: number): number;
+  chatRejectInvite(code: number, now: number): number;
+  chatLeaveChat(now: number): number;
+  chatSendBegin(toLen: number, total: number, now: number): number;
+  chatSendMore(len: number, now: number): number;
+  chatSendRoomNow(): number;
+  chatSendOpen(): number;
+  onMsrpAccept(addrLen: number): number;
+  chatJoined(): number;
+}
+
+const enc = (s: string) => Buffer.from(s, "latin1");
+
+export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
+  const listen = opt.listen ?? "127.0.0.1:0";
+  const { host, port: wantPort } = splitAddr(listen);
+  if (!net.isIP(host)) throw new Error(`listen needs ip:port, got ${listen}`);
+  const m = splitAddr(opt.msrpListen ?? addrText(host, 0));
+  if (!net.isIP(m.host)) throw new Error(`msrpListen needs ip:port, got ${opt.msrpListen}`);
+  const useTcp = opt.transport === "tcp";
+  const core = loadCore(opt.wasmFile ?? process.env.SIMPLE_IM_AGENT_WASM ?? undefined);
+  const x = core.exports as unknown as ChatExports;
+
+  // chat content arrives as DATA records, then the "message" event that completes it
+  const parts = new Map<number, Buffer[]>();
+  const onData = (id: number, bytes: Buffer) => {
+    const l = parts.get(id);
+    if (l) l.push(bytes); else parts.set(id, [bytes]);
+  };
+  const onEvent = (raw: Record<string, unknown>) => {
+    if (raw.event === "message" && typeof raw.id === "number") {
+      const body = Buffer.concat(parts.get(raw.id) ?? []);
+      parts.delete(raw.id);
+      const ev: ChatEvent = { event: "message", from: String(raw.from), text: body.toString("utf8"), id: raw.id, bytes: Number(raw.bytes) };
+      if (raw.private) ev.private = true;
+      opt.onEvent?.(ev);
+      return;
+    }
+    opt.onEvent?.(raw as unknown as ChatEvent);
+  };
+  const io = new SocketHost(core, onEvent, onData);
+  io.wire = opt.wire;
+  const shim = io.shim;
+
+  let sip: string;
+  if (useTcp) {
+    const srv = net.createServer({ noDelay: true });
+    await listenTcp(srv, wantPort, host);
+    sip = addrText(host, (srv.address() as net.AddressInfo).port);
+    io.serveTcp(srv);
+  } else {
+    const u = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4" });
+    await bindUdp(u, wantPort, host);
+    sip = addrText(host, u.address().port);
+    io.serveUdp(u);
+  }
+  const ms = net.createServer({ noDelay: true });
+  await listenTcp(ms, m.port, m.host);
+  const msrp = addrText(m.host, (ms.address() as net.AddressInfo).port);
+  opt.wire?.tap.name(sip, opt.wire.me);
+  opt.wire?.tap.name(msrp, opt.wire.me);
+  io.serveMsrp(ms, (addr) => shim.invoke([enc(addr)], ([al]) => x.onMsrpAccept(al)));
+
+  const flags = (opt.host ? 1 : 0) | (opt.autoAccept === false ? 0 : 2);
+  const seed = crypto.getRandomValues(new Uint32Array(2));
+  const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(sip), enc(msrp)],
+    ([a, s, l, mm], now) => x.chatInit(a, s, l, mm, useTcp ? 1 : 0, opt.expires ?? 0, flags, seed[0], seed[1], now));
+  if (r !== 0) { await io.close(); throw new Error(`chatInit refused (${r})`); }
+
+  // one app message at a time goes into the core; later sends queue behind it
+  let sending: Promise<void> = Promise.resolve();
+  const sendOne = async (bytes: Uint8Array, to: string) => {
+    const b = shim.invoke([enc(to)], ([tl], now) => x.chatSendBegin(tl, bytes.length, now));
+    if (b !== 0) throw new Error(`send refused (${b})`);
+    let off = 0;
+    let idle = 0;
+    for (;;) {
+      const piece = bytes.subarray(off, Math.min(bytes.length, off + core.inboxCap));
+      const took = shim.invoke([piece], ([n], now) => x.chatSendMore(n, now));
+      if (took < 0) {
+        if (off >= bytes.length) return;
+        throw new Error("send aborted (the chat ended or every recipient failed)");
+      }
+      off += took;
+      if (off >= bytes.length && x.chatSendOpen() === 0) return;
+      if (took === 0) {
+        // the MSRP window is full or a recipient is finishing another message: wait for
+        // its 200s (flow control); give up after 60 s
+        if (++idle > 12000) throw new Error("send stalled");
+        await new Promise((res) => setTimeout(res, 5));
+      } else idle = 0;
+    }
+  };
+
+  return {
+    sip, msrp, core,
+    invite: (aor) => shim.invoke([enc(aor)], ([n], now) => x.chatInviteAor(n, now)),
+    accept: () => shim.invoke([], (_l, now) => x.chatAcceptInvite(now)),
+    reject: (code = 603) => shim.invoke([], (_l, now) => x.chatRejectInvite(code, now)),
+    send: (text, to = "") => {
+      const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+      const p = sending.then(() => sendOne(bytes, to));
+      sending = p.catch(() => undefined);
+      return p;
+    },
+    leave: () => shim.invoke([], (_l, now) => x.chatLeaveChat(now)),
+    members: () => x.chatJoined(),
+    close: () => io.close(),
+  };
+}

@@ -1,0 +1,160 @@
+// The seed's chat flow (shared/design/CHAT-FLOW.md) as a script over real loopback sockets:
+// an IM server (ours, embedded, unless `server` names another one, e.g. Kamailio), Bob hosting,
+// Tom and Alice invited, Alice's message fanned out, Tom leaving, Bob ending. `npm start`
+// prints its ladder; tests/integration/chatflow.test.ts asserts the order on the wire.
+import { startChat, type ChatAgent, type ChatEvent } from "./chat.ts";
+import { startServer, type RunningServer } from "./server.ts";
+import { WireTap, type WireRecord } from "./wiretap.ts";
+
+export interface FlowOptions {
+  transport?: "udp" | "tcp";
+  /** An external IM server "ip:port" (default: start the embedded one). */
+  server?: string;
+  domain?: string;
+  /** Also send a message of this many bytes from Alice (e.g. 1 MiB). */
+  bigMessage?: number;
+  /** Print each step as it happens. */
+  log?: (line: string) => void;
+  timeoutMs?: number;
+}
+
+export interface Member {
+  name: string;
+  aor: string;
+  agent: ChatAgent;
+  events: ChatEvent[];
+}
+
+export interface FlowResult {
+  tap: WireTap;
+  server: string;
+  bob: Member; tom: Member; alice: Member;
+  big?: Buffer;
+  /** Tap index where each phase began. */
+  marks: Record<string, number>;
+}
+
+function waitFor(m: Member, pred: (e: ChatEvent) => boolean, what: string, ms: number): Promise<ChatEvent> {
+  const hit = m.events.find(pred);
+  if (hit) return Promise.resolve(hit);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${m.name}: timed out waiting for ${what}; events: ${JSON.stringify(m.events.slice(-8)).slice(0, 800)}`)), ms);
+    const iv = setInterval(() => {
+      const e = m.events.find(pred);
+      if (e) { clearTimeout(t); clearInterval(iv); resolve(e); }
+    }, 2);
+  });
+}
+
+export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
+  const transport = opt.transport ?? "udp";
+  const domain = opt.domain ?? "example.test";
+  const ms = opt.timeoutMs ?? 15000;
+  const log = opt.log ?? (() => {});
+  const tap = new WireTap();
+  let srv: RunningServer | undefined;
+  let server = opt.server;
+  if (!server) {
+    srv = await startServer({ listen: "127.0.0.1:0", domain, wire: { tap, me: "S" } });
+    server = srv.sip;
+  } else tap.name(server, "S");
+  const members: Member[] = [];
+  const start = async (name: string, host: boolean): Promise<Member> => {
+    const m: Member = { name, aor: `sip:${name.toLowerCase()}@${domain}`, agent: undefined as unknown as ChatAgent, events: [] };
+    m.agent = await startChat({
+      aor: m.aor, server: server!, transport, host,
+      wire: { tap, me: name },
+      onEvent: (e) => { m.events.push(e); if (e.event !== "message") log(`    ${name.padEnd(5)} event ${JSON.stringify(e)}`); },
+    });
+    members.push(m);
+    return m;
+  };
+  const marks: Record<string, number> = {};
+  try {
+    const bob = await start("Bob", true);
+    const tom = await start("Tom", false);
+    const alice = await start("Alice", false);
+    for (const m of members) await waitFor(m, (e) => e.event === "registered", "registered", ms);
+    marks.invites = tap.records.length;
+
+    // steps 2-9 for Tom, then step 10 (the same for Alice)
+    for (const p of [tom, alice]) {
+      marks[`invite-${p.name}`] = tap.records.length;
+      if (bob.agent.invite(p.aor) !== 0) throw new Error(`invite ${p.aor} refused`);
+      await waitFor(bob, (e) => e.event === "joined" && e.member === p.aor, `joined ${p.aor}`, ms);
+      await waitFor(p, (e) => e.event === "joined", "joined", ms);
+    }
+
+    // steps 11-14: Alice's message reaches Bob and Tom, From = Alice
+    marks.message = tap.records.length;
+    const hello = "Hello from Alice";
+    await alice.agent.send(hello);
+    for (const m of [bob, tom]) await waitFor(m, (e) => e.event === "message" && e.text === hello, "Alice's message", ms);
+
+    let big: Buffer | undefined;
+    if (opt.bigMessage) {
+      marks.big = tap.records.length;
+      big = Buffer.alloc(opt.bigMessage);
+      for (let i = 0; i < big.length; i++) big[i] = 0x41 + ((i * 7 + (i >> 10)) % 26);
+      const text = big.toString("latin1");
+      await alice.agent.send(text);
+      for (const m of [bob, tom]) await waitFor(m, (e) => e.event === "message" && e.text.length === text.length, "the big message", ms * 4);
+    }
+    // a message from the host and a private one (RFC 7701 §7), both through the same sessions
+    marks.host = tap.records.length;
+    await bob.agent.send("Bob here");
+    for (const m of [tom, alice]) await waitFor(m, (e) => e.event === "message" && e.text === "Bob here", "Bob's message", ms);
+    await tom.agent.send("psst Alice", alice.aor);
+    await waitFor(alice, (e) => e.event === "message" && e.text === "psst Alice", "Tom's private message", ms);
+
+    // step 15: Tom leaves; the chat lives on (Bob + Alice)
+    marks.leave = tap.records.length;
+    tom.agent.leave();
+    await waitFor(bob, (e) => e.event === "left" && e.member === tom.aor, "Tom left", ms);
+    await waitFor(tom, (e) => e.event === "left", "own leave done", ms);
+    await alice.agent.send("still here");
+    await waitFor(bob, (e) => e.event === "message" && e.text === "still here", "Alice after Tom left", ms);
+
+    // steps 16-20: Bob ends the chat
+    marks.end = tap.records.length;
+    bob.agent.leave();
+    await waitFor(alice, (e) => e.event === "ended", "ended", ms);
+    await waitFor(bob, (e) => e.event === "ended", "ended", ms);
+    // the last 200 OK travels back to Bob (step 19)
+    const t0 = Date.now();
+    while (Date.now() - t0 < ms && bob.agent.members() > 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    return { tap, server, bob, tom, alice, big, marks };
+  } finally {
+    for (const m of members) await m.agent.close();
+    await srv?.close();
+  }
+}
+
+/** Seed step numbers for the records of a finished flow (the ladder's left column). */
+export function stepOf(r: WireRecord, f: FlowResult): string {
+  const l = r.line;
+  const inv = f.marks["invite-Alice"] ?? Infinity;
+  const aliceRound = r.seq >= inv && r.seq < (f.marks.message ?? Infinity);
+  const tag = (s: string) => (aliceRound && Number(s) >= 2 && Number(s) <= 9 ? `10.${s}` : s);
+  if (r.proto === "sip") {
+    if (l.startsWith("REGISTER") || (r.seq < (f.marks.invites ?? 0))) return "0";
+    if (l.startsWith("INVITE")) return tag(r.from === "Bob" ? "2" : "3");
+    if (/^SIP\/2.0 1\d\d/.test(l)) return tag(r.from === "S" ? "2" : "3");
+    if (/^SIP\/2.0 200/.test(l) && r.seq < (f.marks.message ?? Infinity)) return tag(r.to === "S" ? "6" : "7");
+    if (l.startsWith("ACK")) return tag(r.from === "Bob" ? "8" : "9");
+    if (r.seq >= (f.marks.end ?? Infinity)) {
+      if (l.startsWith("BYE")) return r.from === "Bob" ? "16" : "17";
+      if (/^SIP\/2.0 200/.test(l)) return r.to === "S" ? "18" : "19";
+    }
+    if (r.seq >= (f.marks.leave ?? Infinity)) return "15";
+    return "";
+  }
+  if (r.seq < (f.marks.message ?? Infinity)) return tag(/ SEND$/.test(l) ? "4" : "5");
+  if (r.seq < (f.marks.leave ?? Infinity)) {
+    if (/ SEND$/.test(l)) return r.from === "Bob" ? "12" : "11";
+    if (/ 200/.test(l)) return r.to === "Bob" ? "13" : "14";
+    return "";
+  }
+  return "";
+}
