@@ -6,7 +6,11 @@
 //   chatInit(aorLen, serverLen, sipListenLen, msrpListenLen, transport, expiresS, flags,
 //            seedLo, seedHi, now): i32
 //       inbox = AOR, server "ip:port", SIP listen "ip:port", MSRP listen "ip:port";
-//       flags 1 = host (creates the chat), 2 = accept invitations automatically. 0 ok.
+//       flags 1 = host (creates the chat), 2 = accept invitations automatically, 4 (with 1) =
+//       a server-hosted room (the focus is not a member). 0 ok.
+//   chatRoomRequest(factoryLen, listLen, now)  participant: inbox = factory URI, then a
+//                                         text/uri-list of members; MESSAGE to the IM server's
+//                                         chat factory, which creates a room and invites them
 //   chatInviteAor(aorLen, now)            host: INVITE the AOR in the inbox (seed step 2)
 //   chatAcceptInvite(now) / chatRejectInvite(code, now)   participant
 //   chatLeaveChat(now)                    participant: BYE; host: end the chat (BYE to all)
@@ -16,13 +20,17 @@
 //   chatSendRoomNow(): i32                content bytes chatSendMore would take now
 //   onMsrpAccept(addrLen): i32            an accepted MSRP connection: its id
 //   chatJoined(): i32                     members up (host: joined participants)
+//   chatSetMsrpRelay(uriLen, userLen, passLen, now): i32   RFC 4976 relay: inbox = relay URI
+//                                         "msrp://HOST:PORT", digest user, password (after chatInit)
+//   chatMsrpRelayState(): i32             0 none, 1 connecting, 2 AUTH, 3 ready, 4 failed
 // Results 0 = ok, else ChatCmdErr (assembly/chat/agent_chat.ts), also sent as an error event.
 
 import { INBOX } from "./mem/regions";
 import { INBOX_CAP } from "./mem/limits";
 import {
   chatStart, chatInvite, chatAccept, chatReject, chatLeave, chatSendStart, chatSendData, chatSendRoom,
-  chatMsrpOpen, chatMembers, chatSending, chatCmdReason, ChatCmdErr,
+  chatMsrpOpen, chatMembers, chatSending, chatCmdReason, ChatCmdErr, chatCreateRoom,
+  chatSetRelay, chatRelayState,
 } from "./chat/agent_chat";
 import { outEventOpen, outEventClose, outStr, outDec } from "./mem/outbox";
 
@@ -59,3 +67,12 @@ export function chatSendRoomNow(): i32 { return chatSendRoom(); }
 export function chatSendOpen(): i32 { return chatSending() ? 1 : 0; }
 export function onMsrpAccept(addrLen: i32): i32 { return chatMsrpOpen(); }
 export function chatJoined(): i32 { return chatMembers(); }
+export function chatRoomRequest(factoryLen: i32, listLen: i32, now: f64): i32 {
+  if (factoryLen < 0 || listLen < 0 || factoryLen + listLen > INBOX_CAP) return report(ChatCmdErr.BadArg);
+  return report(chatCreateRoom(INBOX, factoryLen, INBOX + <usize>factoryLen, listLen, now));
+}
+export function chatSetMsrpRelay(uriLen: i32, userLen: i32, passLen: i32, now: f64): i32 {
+  if (uriLen < 0 || userLen < 0 || passLen < 0 || uriLen + userLen + passLen > INBOX_CAP) return report(ChatCmdErr.BadArg);
+  return report(chatSetRelay(INBOX, uriLen, userLen, passLen, now));
+}
+export function chatMsrpRelayState(): i32 { return chatRelayState(); }

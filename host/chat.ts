@@ -8,6 +8,7 @@ import { loadCore, type Core } from "./loader.ts";
 import { splitAddr, addrText } from "./shim.ts";
 import { SocketHost, bindUdp, listenTcp } from "./sockets.ts";
 import type { TapPoint } from "./wiretap.ts";
+import { openPcap } from "./pcap.ts";
 
 /** Chat events (JSON lines of the `chat` CLI contract, plus extension fields). */
 export type ChatEvent =
@@ -17,6 +18,7 @@ export type ChatEvent =
   | { event: "message"; from: string; text: string; id?: number; bytes?: number; private?: boolean }
   | { event: "left"; member: string }
   | { event: "ended" }
+  | { event: "relay"; state: "ready"; usePath: string; expires: number }
   | { event: "error"; code: number; reason: string };
 
 export interface ChatOptions {
@@ -31,14 +33,24 @@ export interface ChatOptions {
   transport?: "udp" | "tcp";
   /** Create a chat and be its host (focus). */
   host?: boolean;
+  /** With host: a server-hosted room (the focus is not a member; host/rooms.ts runs these). */
+  room?: boolean;
   /** Participant: accept invitations without asking (default true). */
   autoAccept?: boolean;
   /** REGISTER interval to ask for, seconds (default: the core's). */
   expires?: number;
+  /** MSRP relay (RFC 4976) "msrp://HOST:PORT": every MSRP session goes through it (handsets
+   *  behind NAT). startChat resolves once the relay accepted our AUTH (its Use-Path). */
+  msrpRelay?: string;
+  /** Digest credentials for the relay's AUTH challenge (RFC 4976 §5.1). */
+  msrpRelayUser?: string;
+  msrpRelayPassword?: string;
   onEvent?: (ev: ChatEvent) => void;
   wasmFile?: string;
   /** Record every send in a WireTap under this agent's name (ladder, tests). */
   wire?: TapPoint;
+  /** Write every packet this agent sends and receives to this pcap file (host/pcap.ts). */
+  pcap?: string;
 }
 
 export interface ChatAgent {
@@ -53,6 +65,11 @@ export interface ChatAgent {
   reject(code?: number): number;
   /** Send text to the room, or privately to one member (RFC 7701 §7). Resolves once the core took every byte. */
   send(text: string | Uint8Array, to?: string): Promise<void>;
+  /**
+   * Participant: ask the IM server's chat factory (default sip:chat@<our domain>) to create a
+   * room and invite `members` (include yourself to be in it). Returns 0 or an error code.
+   */
+  requestRoom(members: string[], factory?: string): number;
   /** Participant: leave (BYE). Host: end the chat (BYE to everyone). */
   leave(): number;
   /** Members up: host = joined participants; participant = 1 when in a chat. */
@@ -72,6 +89,9 @@ interface ChatExports {
   chatSendOpen(): number;
   onMsrpAccept(addrLen: number): number;
   chatJoined(): number;
+  chatRoomRequest(factoryLen: number, listLen: number, now: number): number;
+  chatSetMsrpRelay(uriLen: number, userLen: number, passLen: number, now: number): number;
+  chatMsrpRelayState(): number;
 }
 
 const enc = (s: string) => Buffer.from(s, "latin1");
@@ -105,6 +125,8 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   };
   const io = new SocketHost(core, onEvent, onData);
   io.wire = opt.wire;
+  const pcap = opt.pcap ? openPcap(opt.pcap) : undefined;
+  if (pcap) io.packets = (p) => pcap.packet(p);
   const shim = io.shim;
 
   let sip: string;
@@ -126,11 +148,26 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   opt.wire?.tap.name(msrp, opt.wire.me);
   io.serveMsrp(ms, (addr) => shim.invoke([enc(addr)], ([al]) => x.onMsrpAccept(al)));
 
-  const flags = (opt.host ? 1 : 0) | (opt.autoAccept === false ? 0 : 2);
+  const flags = (opt.host ? 1 : 0) | (opt.autoAccept === false ? 0 : 2) | (opt.host && opt.room ? 4 : 0);
   const seed = crypto.getRandomValues(new Uint32Array(2));
   const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(sip), enc(msrp)],
     ([a, s, l, mm], now) => x.chatInit(a, s, l, mm, useTcp ? 1 : 0, opt.expires ?? 0, flags, seed[0], seed[1], now));
-  if (r !== 0) { await io.close(); throw new Error(`chatInit refused (${r})`); }
+  if (r !== 0) { await io.close(); pcap?.close(); throw new Error(`chatInit refused (${r})`); }
+  if (opt.msrpRelay !== undefined) {
+    // RFC 4976 §5: connect to the relay and AUTH before any session is offered or answered
+    const fail = async (why: string) => { await io.close(); pcap?.close(); return new Error(`MSRP relay ${opt.msrpRelay}: ${why}`); };
+    const rr = shim.invoke([enc(opt.msrpRelay), enc(opt.msrpRelayUser ?? ""), enc(opt.msrpRelayPassword ?? "")],
+      ([u, us, pw], now) => x.chatSetMsrpRelay(u, us, pw, now));
+    if (rr !== 0) throw await fail(`refused (${rr})`);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const st = x.chatMsrpRelayState();
+      if (st === 3) break;
+      if (st === 4) throw await fail("AUTH failed");
+      if (Date.now() > deadline) throw await fail("no answer to AUTH");
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  }
 
   // one app message at a time goes into the core; later sends queue behind it
   let sending: Promise<void> = Promise.resolve();
@@ -168,8 +205,12 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
       sending = p.catch(() => undefined);
       return p;
     },
+    requestRoom: (list, factory) => {
+      const f = factory ?? `sip:chat@${opt.aor.slice(opt.aor.indexOf("@") + 1)}`;
+      return shim.invoke([enc(f), enc(list.join("\r\n") + "\r\n")], ([fl, ll], now) => x.chatRoomRequest(fl, ll, now));
+    },
     leave: () => shim.invoke([], (_l, now) => x.chatLeaveChat(now)),
     members: () => x.chatJoined(),
-    close: () => io.close(),
+    close: async () => { await io.close(); pcap?.close(); },
   };
 }

@@ -5,17 +5,28 @@
 import { startChat, type ChatAgent, type ChatEvent } from "./chat.ts";
 import { startServer, type RunningServer } from "./server.ts";
 import { WireTap, type WireRecord } from "./wiretap.ts";
+import { startRoomFactory, type RoomFactory } from "./rooms.ts";
 
 export interface FlowOptions {
   transport?: "udp" | "tcp";
   /** An external IM server "ip:port" (default: start the embedded one). */
   server?: string;
   domain?: string;
+  /** The server-hosted variant: the IM server's chat factory creates a room (tap name "Room")
+   *  at Bob's request and invites Bob, Tom and Alice; Bob is a participant. Needs the
+   *  embedded server (no `server`). */
+  serverHosted?: boolean;
   /** Also send a message of this many bytes from Alice (e.g. 1 MiB). */
   bigMessage?: number;
   /** Print each step as it happens. */
   log?: (line: string) => void;
   timeoutMs?: number;
+  /** RFC 4976: Tom and Alice (the participants) reach the chat through this MSRP relay
+   *  "msrp://HOST:PORT" (e.g. Kamailio's msrp module); Bob does not. */
+  msrpRelay?: string;
+  /** Digest credentials Tom and Alice answer the relay's AUTH challenge with. */
+  msrpRelayUser?: string;
+  msrpRelayPassword?: string;
 }
 
 export interface Member {
@@ -29,6 +40,9 @@ export interface FlowResult {
   tap: WireTap;
   server: string;
   bob: Member; tom: Member; alice: Member;
+  /** Who hosts: Bob, or the server-hosted room ("Room"; its agent is not exposed). */
+  host: Member;
+  serverHosted: boolean;
   big?: Buffer;
   /** Tap index where each phase began. */
   marks: Record<string, number>;
@@ -61,8 +75,10 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
   const members: Member[] = [];
   const start = async (name: string, host: boolean): Promise<Member> => {
     const m: Member = { name, aor: `sip:${name.toLowerCase()}@${domain}`, agent: undefined as unknown as ChatAgent, events: [] };
+    const viaRelay = opt.msrpRelay !== undefined && (name === "Tom" || name === "Alice");
     m.agent = await startChat({
       aor: m.aor, server: server!, transport, host,
+      ...(viaRelay ? { msrpRelay: opt.msrpRelay, msrpRelayUser: opt.msrpRelayUser, msrpRelayPassword: opt.msrpRelayPassword } : {}),
       wire: { tap, me: name },
       onEvent: (e) => { m.events.push(e); if (e.event !== "message") log(`    ${name.padEnd(5)} event ${JSON.stringify(e)}`); },
     });
@@ -70,19 +86,44 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
     return m;
   };
   const marks: Record<string, number> = {};
+  const sh = !!opt.serverHosted;
+  let factory: RoomFactory | undefined;
+  const room: Member = { name: "Room", aor: "", agent: undefined as unknown as ChatAgent, events: [] };
   try {
-    const bob = await start("Bob", true);
+    if (sh) {
+      if (!srv) throw new Error("serverHosted needs the embedded server");
+      factory = await startRoomFactory({
+        server, domain, transport, wire: { tap, me: "Room" },
+        onEvent: (e) => {
+          if (typeof e.room === "string") room.aor = e.room;
+          if (e.event !== "room") room.events.push(e as unknown as ChatEvent);
+          if (e.event !== "message") log(`    Room  event ${JSON.stringify(e)}`);
+        },
+      });
+    }
+    const bob = await start("Bob", !sh);
     const tom = await start("Tom", false);
     const alice = await start("Alice", false);
+    const host = sh ? room : bob;
     for (const m of members) await waitFor(m, (e) => e.event === "registered", "registered", ms);
+    if (sh) await new Promise((r) => setTimeout(r, 100));   // the factory registers too
     marks.invites = tap.records.length;
 
-    // steps 2-9 for Tom, then step 10 (the same for Alice)
-    for (const p of [tom, alice]) {
-      marks[`invite-${p.name}`] = tap.records.length;
-      if (bob.agent.invite(p.aor) !== 0) throw new Error(`invite ${p.aor} refused`);
-      await waitFor(bob, (e) => e.event === "joined" && e.member === p.aor, `joined ${p.aor}`, ms);
-      await waitFor(p, (e) => e.event === "joined", "joined", ms);
+    if (sh) {
+      // step 1, server-hosted: Bob asks the factory for a room with the three of them
+      if (bob.agent.requestRoom([bob.aor, tom.aor, alice.aor]) !== 0) throw new Error("room request refused");
+      for (const p of [bob, tom, alice]) {
+        await waitFor(room, (e) => e.event === "joined" && e.member === p.aor, `room joined ${p.aor}`, ms);
+        await waitFor(p, (e) => e.event === "joined", "joined", ms);
+      }
+    } else {
+      // steps 2-9 for Tom, then step 10 (the same for Alice)
+      for (const p of [tom, alice]) {
+        marks[`invite-${p.name}`] = tap.records.length;
+        if (bob.agent.invite(p.aor) !== 0) throw new Error(`invite ${p.aor} refused`);
+        await waitFor(bob, (e) => e.event === "joined" && e.member === p.aor, `joined ${p.aor}`, ms);
+        await waitFor(p, (e) => e.event === "joined", "joined", ms);
+      }
     }
 
     // steps 11-14: Alice's message reaches Bob and Tom, From = Alice
@@ -100,7 +141,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
       await alice.agent.send(text);
       for (const m of [bob, tom]) await waitFor(m, (e) => e.event === "message" && e.text.length === text.length, "the big message", ms * 4);
     }
-    // a message from the host and a private one (RFC 7701 §7), both through the same sessions
+    // a message from Bob (the host, or a member of the room) and a private one (RFC 7701 §7)
     marks.host = tap.records.length;
     await bob.agent.send("Bob here");
     for (const m of [tom, alice]) await waitFor(m, (e) => e.event === "message" && e.text === "Bob here", "Bob's message", ms);
@@ -110,25 +151,33 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
     // step 15: Tom leaves; the chat lives on (Bob + Alice)
     marks.leave = tap.records.length;
     tom.agent.leave();
-    await waitFor(bob, (e) => e.event === "left" && e.member === tom.aor, "Tom left", ms);
+    await waitFor(host, (e) => e.event === "left" && e.member === tom.aor, "Tom left", ms);
     await waitFor(tom, (e) => e.event === "left", "own leave done", ms);
     await alice.agent.send("still here");
     await waitFor(bob, (e) => e.event === "message" && e.text === "still here", "Alice after Tom left", ms);
 
-    // steps 16-20: Bob ends the chat
+    // steps 16-20: Bob ends the chat (server-hosted: Bob leaves, one member is left, the room ends it)
     marks.end = tap.records.length;
     bob.agent.leave();
     await waitFor(alice, (e) => e.event === "ended", "ended", ms);
-    await waitFor(bob, (e) => e.event === "ended", "ended", ms);
-    // the last 200 OK travels back to Bob (step 19)
+    await waitFor(host, (e) => e.event === "ended", "ended", ms);
+    // the last 200 OK travels back to the host (step 19)
     const t0 = Date.now();
-    while (Date.now() - t0 < ms && bob.agent.members() > 0) await new Promise((r) => setTimeout(r, 5));
+    const lastOk = () => f200(tap, marks.end, host.name === "Room" ? "Room" : "Bob");
+    while (Date.now() - t0 < ms && !lastOk()) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
-    return { tap, server, bob, tom, alice, big, marks };
+    return { tap, server, bob, tom, alice, host, serverHosted: sh, big, marks };
   } finally {
     for (const m of members) await m.agent.close();
+    await factory?.close();
     await srv?.close();
   }
+}
+
+/** The 200 OK to the BYE to Alice has reached the host (S -> host). */
+function f200(tap: WireTap, from: number, host: string): boolean {
+  return tap.records.some((r) => r.seq >= from && r.from === "S" && r.to === host && r.line.startsWith("SIP/2.0 200") &&
+    /\r\nCSeq:\s*\d+\s+BYE/i.test(r.bytes.toString("latin1")) && /\r\n(To|t):[^\r]*alice/i.test(r.bytes.toString("latin1")));
 }
 
 /** Seed step numbers for the records of a finished flow (the ladder's left column). */

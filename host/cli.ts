@@ -8,24 +8,32 @@
 //     once ready and one JSON line per registration change ({"event":"registered"|"unregistered",
 //     "aor":..., "contacts":N}). Exit 0 on a signal, 1 when it cannot listen, 2 on usage errors.
 //   chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
-//        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp]
+//        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
 //     registers, then as host creates the chat and invites; otherwise accepts invitations. Each
 //     stdin line is sent to the chat ("/to AOR TEXT" privately), "/leave" leaves, EOF leaves and
 //     exits. --json: one JSON line per event: {"event":"registered"}, {"event":"invited","from"},
 //     {"event":"joined","member"}, {"event":"message","from","text"}, {"event":"left","member"},
 //     {"event":"ended"}, {"event":"error","code","reason"} (extra fields may follow).
-//     Exit 0 after leaving, 1 when it cannot start, 2 on usage errors.
+//     --pcap FILE: write this agent's own SIP and MSRP traffic (both directions) to FILE as a
+//     classic pcap for Wireshark (host/pcap.ts; MSRP is on a random port: decode it with
+//     `-d tcp.port==P,msrp`, P = the MSRP port printed at start).
+//     Exit 0 after leaving, 1 when it cannot start, 2 on usage errors. --on-server (with --host):
+//     the chat is hosted on the IM server (`server --chat-rooms`): a room is requested from
+//     sip:chat@DOMAIN and it invites us and the --invite list.
+//   server ... --chat-rooms   also host chat rooms (factory sip:chat@DOMAIN, host/rooms.ts);
+//     with --json the room lifecycle is printed too ({"event":"room"|"joined"|"left"|"ended","room":...}).
 import { readFileSync } from "node:fs";
 import { loadCore } from "./loader.ts";
 import { checkBytes, PROTO_ID, type Proto, type CheckOptions } from "./check.ts";
 import { startServer } from "./server.ts";
 import { startChat, type ChatEvent } from "./chat.ts";
+import { startRoomFactory } from "./rooms.ts";
 import { createInterface } from "node:readline";
 
 const USAGE = `usage: simple-im-agent check <sip|msrp|sdp|cpim> [--stream N] [--transport udp|tcp] [--sessions ID,...] [--max-size N] FILE...
-       simple-im-agent server --listen IP:PORT [--domain D] [--json]
+       simple-im-agent server --listen IP:PORT [--domain D] [--json] [--chat-rooms]
        simple-im-agent chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
-                            [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp]`;
+                            [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]`;
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`simple-im-agent: ${msg}\n`);
@@ -80,21 +88,24 @@ export function runCheck(args: string[]): number {
 export function runServer(args: string[]): number | undefined {
   let listen: string | undefined;
   let domain: string | undefined;
-  let json = false;
+  let json = false, rooms = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--listen") listen = args[++i];
     else if (a === "--domain") domain = args[++i];
     else if (a === "--json") json = true;
+    else if (a === "--chat-rooms") rooms = true;
     else usage(`unknown option ${a}`);
   }
   if (!listen || !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}$/.test(listen)) usage("server needs --listen IP:PORT");
   if (domain !== undefined && !/^[A-Za-z0-9.:\[\]-]+$/.test(domain)) usage("--domain needs a host name");
   const say = (o: unknown) => { if (json) process.stdout.write(JSON.stringify(o) + "\n"); };
-  startServer({ listen, domain, onEvent: (ev) => say(ev) }).then((srv) => {
+  startServer({ listen, domain, onEvent: (ev) => say(ev) }).then(async (srv) => {
+    // --chat-rooms: the chat factory sip:chat@DOMAIN hosts rooms on the server (host/rooms.ts)
+    const factory = rooms ? await startRoomFactory({ server: srv.sip, domain: domain ?? srv.host, onEvent: (ev) => say(ev) }) : undefined;
     if (json) say({ event: "listening", sip: srv.sip });
-    else process.stderr.write(`simple-im-agent: IM server on udp+tcp ${srv.sip}\n`);
-    const stop = () => { void srv.close().then(() => process.exit(0)); };
+    else process.stderr.write(`simple-im-agent: IM server on udp+tcp ${srv.sip}${factory ? `, chat rooms at ${factory.aor}` : ""}\n`);
+    const stop = () => { void (factory?.close() ?? Promise.resolve()).then(() => srv.close()).then(() => process.exit(0)); };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   }, (err: Error) => {
@@ -109,7 +120,8 @@ const AOR_RE = /^sip:[^@\s<>;]+@[^@\s<>;]+$/;
 
 export function runChat(args: string[]): number | undefined {
   let aor: string | undefined, server: string | undefined, listen = "127.0.0.1:0", msrpListen: string | undefined;
-  let json = false, host = false, transport: "udp" | "tcp" = "udp";
+  let pcap: string | undefined;
+  let json = false, host = false, onServer = false, transport: "udp" | "tcp" = "udp";
   let invite: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -117,9 +129,14 @@ export function runChat(args: string[]): number | undefined {
     else if (a === "--server") server = args[++i];
     else if (a === "--json") json = true;
     else if (a === "--host") host = true;
+    else if (a === "--on-server") onServer = true;
     else if (a === "--invite") invite = (args[++i] ?? "").split(",").filter((x) => x.length > 0);
     else if (a === "--listen") listen = args[++i] ?? "";
     else if (a === "--msrp-listen") msrpListen = args[++i];
+    else if (a === "--pcap") {
+      pcap = args[++i];
+      if (!pcap) usage("--pcap needs a FILE");
+    }
     else if (a === "--transport") {
       const t = args[++i];
       if (t !== "udp" && t !== "tcp") usage("--transport is udp or tcp");
@@ -131,6 +148,7 @@ export function runChat(args: string[]): number | undefined {
   if (!ADDR_RE.test(listen)) usage("--listen needs IP:PORT");
   if (msrpListen !== undefined && !ADDR_RE.test(msrpListen)) usage("--msrp-listen needs IP:PORT");
   if (invite.length > 0 && !host) usage("--invite needs --host");
+  if (onServer && !host) usage("--on-server needs --host");
   for (const t of invite) if (!AOR_RE.test(t)) usage(`--invite: not an AOR: ${t}`);
 
   const say = (ev: ChatEvent) => {
@@ -161,7 +179,9 @@ export function runChat(args: string[]): number | undefined {
     say(ev);
     if (ev.event === "registered" && host && !invited) {
       invited = true;
-      for (const t of invite) agentRef?.invite(t);
+      // --on-server: the IM server's chat factory hosts the room and invites us all
+      if (onServer) agentRef?.requestRoom([aor!, ...invite]);
+      else for (const t of invite) agentRef?.invite(t);
     }
     if (ev.event === "joined") {
       joined = true;
@@ -169,7 +189,7 @@ export function runChat(args: string[]): number | undefined {
     }
     if (leaving && (ev.event === "left" || ev.event === "ended")) finish();
   };
-  startChat({ aor, server, listen, msrpListen, transport, host, onEvent }).then((agent) => {
+  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap }).then((agent) => {
     agentRef = agent;
     if (!json) process.stderr.write(`simple-im-agent: ${aor} sip ${agent.sip} msrp ${agent.msrp}\n`);
     const rl = createInterface({ input: process.stdin });

@@ -5,7 +5,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import type { Core } from "./loader.ts";
 import { Shim, splitAddr, addrText, MSRP_CONN_ID_BASE } from "./shim.ts";
-import type { TapPoint } from "./wiretap.ts";
+import type { TapPoint, TapPacket } from "./wiretap.ts";
 
 export class SocketHost {
   readonly conns = new Map<number, net.Socket>();
@@ -19,14 +19,17 @@ export class SocketHost {
   private readonly pending = new Map<number, Buffer>();
   private retrying = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** Optional record of every send (host/wiretap.ts). */
+  /** Optional record of every send, and of every receive when the tap takes them (host/wiretap.ts). */
   wire?: TapPoint;
+  /** Optional raw packet hook: every send and receive with both real addresses (host/pcap.ts). */
+  packets?: (p: TapPacket) => void;
 
   constructor(core: Core, onEvent?: (ev: Record<string, unknown>) => void, onData?: (id: number, bytes: Buffer) => void) {
     this.shim = new Shim(core, {
       sendDgram: (_sock, addr, bytes) => {
         const a = splitAddr(addr);
         this.wire?.tap.record(this.wire.me, addr, "sip", "udp", bytes);
+        if (this.packets && this.udp) this.packets({ dir: "out", proto: "sip", transport: "udp", local: this.udpLocal(), remote: addr, bytes });
         this.udp?.send(bytes, a.port, a.host, () => { /* a lost datagram is SIP's to repair */ });
       },
       sendStream: (conn, bytes) => {
@@ -36,6 +39,11 @@ export class SocketHost {
           const peer = addrText(sock.remoteAddress ?? this.connTarget.get(conn) ?? "", sock.remotePort ?? 0);
           this.wire.tap.record(this.wire.me, sock.remotePort ? peer : (this.connTarget.get(conn) ?? "?"),
             conn >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", bytes);
+        }
+        if (this.packets) {
+          // before 'connect' the local end is unknown: report the send once it is
+          const emit = () => this.streamPacket("out", conn, sock, bytes);
+          if (sock.connecting) sock.once("connect", emit); else emit();
         }
         sock.write(bytes);
       },
@@ -62,6 +70,17 @@ export class SocketHost {
       data: (id, bytes) => onData?.(id, bytes),
     });
     this.shim.afterHook = () => this.retryPending();
+  }
+
+  private udpLocal(): string {
+    const a = this.udp!.address();
+    return addrText(a.address, a.port);
+  }
+
+  private streamPacket(dir: "out" | "in", id: number, sock: net.Socket, bytes: Buffer): void {
+    if (!sock.localPort || !sock.remotePort) return;     // never connected: nothing went on the wire
+    this.packets?.({ dir, proto: id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", transport: "tcp",
+      local: addrText(sock.localAddress ?? "", sock.localPort), remote: addrText(sock.remoteAddress ?? "", sock.remotePort), bytes });
   }
 
   /** Feeds a connection's bytes; what the core leaves waits (socket paused) until it has room. */
@@ -106,11 +125,17 @@ export class SocketHost {
     this.conns.set(id, sock);
     sock.on("data", (chunk: Buffer) => {
       if (this.conns.get(id) !== sock) return;
+      if (this.wire?.tap.receives) {
+        this.wire.tap.received(this.wire.me, addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0),
+          id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", chunk, sock);
+      }
+      if (this.packets) this.streamPacket("in", id, sock, chunk);
       if (id >= MSRP_CONN_ID_BASE) this.feed(id, sock, chunk);
       else this.shim.stream(id, chunk);
     });
     sock.on("error", () => { /* 'close' follows */ });
     sock.on("close", () => {
+      this.wire?.tap.closed(sock);
       if (this.conns.get(id) !== sock) return;     // the core closed it (CLOSE) and may reuse the id
       this.conns.delete(id);
       this.connTarget.delete(id);
@@ -122,7 +147,12 @@ export class SocketHost {
   /** Feeds every datagram of a bound UDP socket to the core (socket id 0). */
   serveUdp(u: dgram.Socket): void {
     this.udp = u;
-    u.on("message", (msg, rinfo) => this.shim.datagram(0, addrText(rinfo.address, rinfo.port), msg));
+    u.on("message", (msg, rinfo) => {
+      const from = addrText(rinfo.address, rinfo.port);
+      this.wire?.tap.received(this.wire.me, from, "sip", "udp", msg);
+      if (this.packets) this.packets({ dir: "in", proto: "sip", transport: "udp", local: this.udpLocal(), remote: from, bytes: msg });
+      this.shim.datagram(0, from, msg);
+    });
     u.on("error", () => { /* ICMP errors etc.: nothing to do, transactions time out */ });
   }
 
@@ -154,7 +184,9 @@ export class SocketHost {
     this.shim.stop();
     for (const s of this.conns.values()) s.destroy();
     this.conns.clear();
+    // idempotent: a second close (an app closing what a room already closed) is a no-op
     const tcp = this.tcp, udp = this.udp, msrp = this.msrp;
+    this.tcp = undefined; this.udp = undefined; this.msrp = undefined;
     if (msrp) await new Promise<void>((res) => msrp.close(() => res()));
     if (tcp) await new Promise<void>((res) => tcp.close(() => res()));
     if (udp) await new Promise<void>((res) => udp.close(() => res()));

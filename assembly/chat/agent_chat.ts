@@ -50,13 +50,14 @@ import { splitAddr, splitHostLen, splitPort } from "../server/net";
 import {
   uaStart, uaReady, uaStop, uaSetJsonEvents, uaEvPop, uaEvCall, uaEvCode, uaEvPtr, uaEvLen, uaEvAuxPtr,
   uaEvAuxLen, uaEvReason, UaEv, uaCallStart, uaCallAccept, uaCallReject, uaCallHangup,
-  uaDatagram, uaStreamOpen, uaStream, uaStreamClosed, uaTimer, uaNextDeadline,
+  uaDatagram, uaStreamOpen, uaStream, uaStreamClosed, uaTimer, uaNextDeadline, uaMessageSend,
 } from "../ua/agent_ua";
 import {
   msrpSessionCreate, msrpSessionLocalUriPtr, msrpSessionLocalUriLen, msrpSessionSetRemote, msrpOnConnOpen,
   msrpOnConnClosed, msrpSessionClose, msrpOnStream, msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession,
   msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, MsrpAct,
   msrpSessionConn, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
+  msrpRelaySet, msrpRelayConnOpen, msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState,
 } from "../msrp/session";
 import {
   focusReset, focusCreate, focusInvite, focusJoin, focusLeave, focusEnd, focusOnMessage, focusActCount,
@@ -73,6 +74,9 @@ import { CpimMsg, CpimHdrEntry, cpimMsgAt, parseCpim, CpimErr } from "../wire/cp
 export const CHAT_HOST: i32 = 1;
 /** Participant: accept every invitation without asking the app. */
 export const CHAT_AUTO_ACCEPT: i32 = 2;
+/** With CHAT_HOST: a server-hosted room (seed step 1, "hosted on the IM Server as well"): the
+ *  focus is not a member itself; the room ends when fewer than two members remain. */
+export const CHAT_ROOM: i32 = 4;
 
 /** Results of the chat commands (0 = ok). */
 export const enum ChatCmdErr {
@@ -309,6 +313,7 @@ export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i
   const r = uaStart(base, aorL, srvL, sipL, transport, expiresS, seedLo, seedHi, now);
   if (r != 0) { uaSetJsonEvents(true); return r + 100; }
   isHost = (flags & CHAT_HOST) != 0;
+  isRoom = false;
   autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) { linkAt(i).state = L_FREE; store<i32>(sendAt(i), -1); }
   focusReset();
@@ -319,7 +324,10 @@ export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i
   lastNow = now;
   if (isHost) {
     // step 1: the chat URI of a handset-hosted chat is the host's AOR (RFC 7701 §4 lets any URI name the room)
-    chat = focusCreate(SELF, selfLen, HOST_MEMBER, SELF, selfLen);
+    isRoom = (flags & CHAT_ROOM) != 0;
+    chat = isRoom
+      ? focusCreate(SELF, selfLen, HOST_MEMBER, SELF, 0)
+      : focusCreate(SELF, selfLen, HOST_MEMBER, SELF, selfLen);
     if (chat < 0) { uaStop(); return ChatCmdErr.NoChat; }
   }
   ready = true;
@@ -345,7 +353,8 @@ function buildSdp(i: i32, setup: i32): i32 {
   a.acceptPtr = B_ACCEPT; a.acceptLen = ACCEPT_TYPES.length;
   a.wrappedPtr = B_WRAPPED; a.wrappedLen = WRAPPED_TYPES.length;
   a.maxSize = 0;
-  a.pathPtr = msrpSessionLocalUriPtr(l.sess); a.pathLen = msrpSessionLocalUriLen(l.sess);
+  // RFC 4976 §5.1: through a relay our a=path is its Use-Path, then our URI
+  a.pathLen = msrpSessionPath(l.sess); a.pathPtr = msrpSessionPathPtr();
   a.setup = setup; a.connection = SdpConn.New;
   a.fpLen = 0;
   return buildMsrpSdp(SDPBUF, 1536, a);
@@ -377,8 +386,37 @@ function acceptsCpim(p: usize, k: i32): bool {
 
 function newSession(active: bool): i32 {
   store<u64>(RND, rnd64()); store<u64>(RND, rnd64(), 8);
-  return msrpSessionCreate(RND, 16, MHOST, mhostLen, mport, active);
+  const h = msrpSessionCreate(RND, 16, MHOST, mhostLen, mport, active);
+  // RFC 4976 §5: with a relay every session runs through it (AUTH must be done: its Use-Path
+  // goes into our a=path); without a usable relay the session cannot be offered or answered
+  if (h >= 0 && relayOn && msrpSessionUseRelay(h) != 0) { msrpSessionClose(h); return -1; }
+  return h;
 }
+
+// ---- MSRP relay (RFC 4976) --------------------------------------------------------------------
+
+let relayOn = false;
+
+/**
+ * Configures an MSRP relay (RFC 4976): inbox = relay URI "msrp://HOST:PORT" [uriL], digest
+ * user [userL], password [passL]. Call after chatStart. The relay connection opens at once
+ * (CONNECT record) and AUTH goes out; {"event":"relay","state":"ready"} follows the 200 (the
+ * Use-Path), {"event":"error",...} a failure. Until ready, invitations cannot be offered or
+ * answered. 0 or a ChatCmdErr.
+ */
+export function chatSetRelay(base: usize, uriL: i32, userL: i32, passL: i32, now: f64): i32 {
+  if (!ready) return ChatCmdErr.NotReady;
+  if (uriL <= 0 || userL < 0 || passL < 0) return ChatCmdErr.BadArg;
+  lastNow = now;
+  store<u64>(RND, rnd64()); store<u64>(RND, rnd64(), 8);
+  if (msrpRelaySet(base, uriL, base + <usize>uriL, userL, base + <usize>(uriL + userL), passL, RND, 16,
+    MHOST, mhostLen, mport, now) != 0) return ChatCmdErr.BadArg;
+  relayOn = true;
+  pump(now);
+  return ChatCmdErr.Ok;
+}
+/** 0 none, 1 connecting, 2 authenticating, 3 ready, 4 failed (MsrpRelayState). */
+export function chatRelayState(): i32 { return relayOn ? msrpRelayState() : MsrpRelayState.None; }
 
 // ---- app commands ------------------------------------------------------------------------------
 
@@ -403,6 +441,21 @@ export function chatInvite(p: usize, n: i32, now: f64): i32 {
   l.call = c;
   pump(now);
   return ChatCmdErr.Ok;
+}
+
+/**
+ * Asks the IM server's chat factory (factory URI, e.g. sip:chat@domain) to create a room and
+ * invite the members listed in [listP, listP+listLen): a text/uri-list body (RFC 2483, one URI
+ * per line), sent as a pager-mode MESSAGE (RFC 3428). The room then INVITEs everyone on the
+ * list — us too — with the same flow as a handset host.
+ */
+export function chatCreateRoom(factoryP: usize, factoryLen: i32, listP: usize, listLen: i32, now: f64): i32 {
+  if (!ready) return ChatCmdErr.NotReady;
+  if (isHost || factoryLen <= 4 || listLen <= 0) return ChatCmdErr.BadArg;
+  lastNow = now;
+  const r = uaMessageSend(factoryP, factoryLen, "text/uri-list", listP, listLen, now);
+  pump(now);
+  return r == 0 ? ChatCmdErr.Ok : ChatCmdErr.Sip;
 }
 
 /** Participant: accept the pending invitation: connect + bind MSRP first (seed steps 4-5). */
@@ -603,6 +656,9 @@ function drainUa(now: f64): void {
     else if (k == UaEv.Ended) onOurEnd(call, now);
     else if (k == UaEv.Cancelled) onCancelled(call, now);
     else if (k == UaEv.Failed) onInviteFailed(call, code, now);
+    else if (k == UaEv.MessageResult) {
+      if (code >= 300 || code < 200) evError(code, "room request refused", 0, 0);
+    }
     else if (k == UaEv.Error) {
       const r = uaEvReason();
       if (outEventOpen()) {
@@ -686,6 +742,7 @@ function onAnswered(call: i32, sdp: usize, sdpLen: i32, now: f64): void {
   }
   l.state = L_UP;
   focusJoin(chat, <u32>(i + 1));
+  if (isRoom) evMember("joined", "member", aorOf(i), l.aorLen);
   drainFocus(now);
 }
 
@@ -704,7 +761,9 @@ function onPeerGone(call: i32, now: f64): void {
   const i = linkByCall(call);
   if (i < 0) return;
   if (isHost) {
+    const wasUp = linkAt(i).state == L_UP;
     linkFree(i);
+    if (isRoom && wasUp) evMember("left", "member", aorOf(i), linkAt(i).aorLen);
     focusLeave(chat, <u32>(i + 1));
     drainFocus(now);
     return;
@@ -741,6 +800,7 @@ function onInviteFailed(call: i32, code: i32, now: f64): void {
 
 // ---- focus actions ------------------------------------------------------------------------------
 
+let isRoom = false;
 /** Performs the focus's actions; call once right after each focus call (it keeps its list until the next). */
 function drainFocus(now: f64): void {
   const n = focusActCount();
@@ -748,7 +808,9 @@ function drainFocus(now: f64): void {
     const x = focusAct(a);
     const kind = x.kind, to = x.to, about = x.about;
     if (kind == ChatActKind.Joined || kind == ChatActKind.Left) {
-      if (to != HOST_MEMBER) continue;   // gap: no notification to participants (RFC 4575)
+      // the host's app is told (a room has no host member: its app is told once per change);
+      // gap: participants are not told (no RFC 4575 conference event package yet)
+      if (to != HOST_MEMBER) continue;   // a room's app is told in onAnswered / roomLeft
       // the member may be gone from the roster already (Left): its link keeps the AOR bytes
       if (about == 0 || about > <u32>CHAT_MEMBER_MAX) continue;
       const li = <i32>about - 1;
@@ -784,6 +846,24 @@ function drainMsrp(now: f64): void {
       continue;
     }
     if (op == MsrpAct.Close) { outPush(OUT_CLOSE, conn, 0, 0, 0, 0); continue; }
+    if (op == MsrpAct.RelayConnect) {
+      // RFC 4976 §5: the client connects to its relay; AUTH goes out at once (the host buffers
+      // writes until the connect completes, as for session connects)
+      const id = nextConnId++;
+      if (nextConnId > 0x3fffffff) nextConnId = MSRP_CONN_ID_BASE;
+      outPush(OUT_CONNECT, id, msrpActPtr(), msrpActLen(), 0, 0);
+      msrpRelayConnOpen(<u32>id, now);
+      continue;
+    }
+    if (op == MsrpAct.RelayReady) {
+      if (outEventOpen()) {
+        outStr("{\"event\":\"relay\",\"state\":\"ready\",\"usePath\":\""); outJsonBytes(msrpActPtr(), msrpActLen());
+        outStr("\",\"expires\":"); outDec(<u32>msrpActCode()); outStr("}");
+        outEventClose();
+      }
+      continue;
+    }
+    if (op == MsrpAct.RelayFailed) { evError(msrpActCode(), "MSRP relay failed", 0, 0); continue; }
     const i = linkBySess(s);
     // copy what the record points into the MSRP arena before calling back into the MSRP layer
     let idl = msrpActIdLen();

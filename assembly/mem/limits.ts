@@ -150,6 +150,16 @@ export const MSRP_SESSID_RANDOM_MAX: i32 = 20;
 export const MSRP_MSGID_CAP: i32 = 32;
 /** Content-Type value kept per outgoing message. */
 export const MSRP_CTYPE_CAP: i32 = 128;
+/** RFC 4976 relay client: bytes of the relay URI ("msrp://host:port;tcp"). Longer -> refused. */
+export const MSRP_RELAY_URI_CAP: i32 = 192;
+/** Digest user name and password for the relay (RFC 4976 §5.1). Longer -> refused. */
+export const MSRP_RELAY_CRED_CAP: i32 = 64;
+/** Use-Path the relay granted (RFC 4976 §5.1: the relay URIs put before ours in a=path). */
+export const MSRP_USE_PATH_CAP: i32 = 256;
+/** Bytes of one WWW-Authenticate challenge kept between the 401 and the retry (realm, nonce, opaque). */
+export const MSRP_RELAY_CHALLENGE_CAP: i32 = 512;
+/** AUTH attempts answered with 401 before the relay is given up (a wrong password loops otherwise). */
+export const MSRP_RELAY_AUTH_TRIES: i32 = 3;
 
 // ---- Chat host (focus) and participant roles (assembly/chat/*.ts, RFC 7701) ----
 /** Chat rooms one agent hosts at once (the handset's own chat, or server-hosted sip:chat-<id>@domain). Full -> 503. */

@@ -58,6 +58,17 @@
 //   msrpOnConnClosed(conn)            the host saw the connection go away
 //   msrpActPop() -> MsrpAct, then msrpAct{Session,Conn,Ptr,Len,IdPtr,IdLen,Code,Offset}()
 //
+// RFC 4976 relay client (one relay per agent; §5 client behaviour):
+//   msrpRelaySet(uri, user, pass, random, host, port, now) -> 0 / -1   configure the relay
+//       ("msrp://HOST:PORT[;tcp]", digest credentials, our listen host:port for the URI we
+//       AUTH with) and queue RELAY_CONNECT; the caller opens it and calls
+//   msrpRelayConnOpen(conn, now)      -> sends AUTH (§5.1). 401 + Digest -> AUTH again with
+//       Authorization (RFC 2617, method AUTH, digest-uri = relay URI); 200 -> Use-Path kept,
+//       RELAY_READY; re-AUTH at 80 % of the granted Expires. Anything else -> RELAY_FAILED.
+//   msrpRelayState() / msrpRelayUsePathPtr/Len()
+//   msrpSessionUseRelay(h)            the session goes through the relay (needs RELAY_READY)
+//   msrpSessionPath(h) -> len, msrpSessionPathPtr()   our SDP a=path: Use-Path SP our URI (§5.1)
+//
 // Actions (records; pointers stay valid until the next call into this module, except
 // DELIVER_PIECE pointers into the caller's input, valid as long as that input is):
 //   SEND_BYTES(conn, ptr, len)          one whole frame to write on the connection
@@ -76,10 +87,23 @@
 //   SEND_FAILED(session, id, code)      non-200 response (its code), 408 timeout (30 s),
 //                                       503 connection lost; the rest of the message is dropped
 //   SESSION_LOST(session)               its connection closed or broke; the session is unbound
+//   RELAY_CONNECT(ptr/len = "host:port" of the relay)   open it, then msrpRelayConnOpen
+//   RELAY_READY(ptr/len = Use-Path, code = Expires s)   AUTH done (also after each refresh)
+//   RELAY_FAILED(code = the AUTH answer, 408 timeout, 503 connection lost)
 //
 // Choices where RFC 4975 leaves room:
-//   - Sessions are found by the session-id of the first To-Path URI (§7.3), case-sensitive
-//     (§6.1); host and port are not compared (NAT, host names vs addresses).
+//   - Sessions are found by the session-id of the LAST To-Path URI (§7.3: the endpoint's own
+//     URI; relays remove themselves from the front, RFC 4976 §6), case-sensitive (§6.1); host
+//     and port are not compared (NAT, host names vs addresses).
+//   - Relay (RFC 4976): From-Path of what we send is our URI alone: each relay puts itself in
+//     front of the From-Path as it forwards (§6; Kamailio does so). To-Path = our Use-Path SP
+//     the peer's a=path (which starts with the peer's relays, if any) (§5.2). Every session of
+//     a relay-using agent runs over the one relay connection whatever a=setup says (§5: clients
+//     only ever connect to their own relay; the relay connects onwards); a=setup only decides
+//     who sends the binding SEND. The relay connection is never closed with its last session.
+//     AUTH carries no Expires (Kamailio 5.6.3 answers 423 to Authorization + Expires, see
+//     docs/kamailio.md); the relay's Expires in the 200 is honoured with a re-AUTH at 80 %.
+//   - Responses are hop-by-hop: To-Path = the first From-Path URI (msrpBuildResponseTo).
 //   - The From-Path check (§7.3, §5.4) compares the LAST URI (the peer endpoint) with the last
 //     URI of the remote a=path per §6.1; relays may rewrite the hops before it.
 //   - A bind may arrive before the SDP answer gives us the peer's path (the seed's order: the
@@ -106,24 +130,29 @@ import {
   CONN_RX_CAP, MSRP_HDR_MAX, MSRP_HOLD_CAP, MSRP_MAX_SIZE_DEFAULT,
   MSRP_SESS_MAX, MSRP_CONN_MAX, MSRP_CHUNK_SIZE, MSRP_TXN_MAX, MSRP_TXN_TIMEOUT_MS, MSRP_OUT_MAX,
   MSRP_ACT_MAX, MSRP_TX_CAP, MSRP_LOCAL_URI_CAP, MSRP_PATH_CAP, MSRP_SESSID_RANDOM_MIN,
-  MSRP_SESSID_RANDOM_MAX, MSRP_MSGID_CAP, MSRP_CTYPE_CAP,
+  MSRP_SESSID_RANDOM_MAX, MSRP_MSGID_CAP, MSRP_CTYPE_CAP, MSRP_RELAY_URI_CAP, MSRP_RELAY_CRED_CAP,
+  MSRP_USE_PATH_CAP, MSRP_RELAY_CHALLENGE_CAP, MSRP_RELAY_AUTH_TRIES,
 } from "../mem/limits";
 import { putAscii, putU64, eqSpan } from "../mem/bytes";
 import {
   MsrpParser, msrpParserAt, msrpReset, msrpFeed, MsrpEvent, MsrpMethod, MSRP_PARSER_BYTES,
-  MSRP_HDR_STRIDE, RANGE_STAR, REPORT_YES, REPORT_NO, REPORT_PARTIAL,
+  MSRP_HDR_STRIDE, RANGE_STAR, REPORT_YES, REPORT_NO, REPORT_PARTIAL, MsrpHdr,
 } from "../wire/msrp";
 import { msrpErrCode, msrpErrReason, msrpErrFatal, MsrpErr } from "../wire/msrp_err";
 import { MsrpUri, msrpUriParse, msrpPathNth, msrpUriEq, MSRP_URI_SIZE } from "../wire/msrp_uri";
-import { msrpBuildSend, msrpBuildEndLine, msrpBuildResponseTo, msrpBuildReport, msrpBuildBind } from "../wire/msrp_build";
+import { msrpBuildSend, msrpBuildEndLine, msrpBuildResponseTo, msrpBuildReport, msrpBuildBind, msrpBuildAuth } from "../wire/msrp_build";
+import { DigestChallenge, digestParseChallenge, digestBuildAuthorization, DIGEST_CHALLENGE_SIZE } from "../wire/digest";
 
 // ---- public enums ------------------------------------------------------------------------
 
 export const enum MsrpAct {
   None = 0, SendBytes = 1, Connect = 2, Close = 3, DeliverPiece = 4, MessageDone = 5,
   ReportResult = 6, SendFailed = 7, SessionBound = 8, MessageSent = 9, MessageAborted = 10,
-  SessionLost = 11,
+  SessionLost = 11, RelayConnect = 12, RelayReady = 13, RelayFailed = 14,
 }
+
+/** Relay client states (msrpRelayState). */
+export const enum MsrpRelayState { None = 0, Connecting = 1, Auth = 2, Ready = 3, Failed = 4 }
 
 export const enum MsrpSessState {
   Free = 0,
@@ -224,6 +253,8 @@ class MConn {
   fNoAnswer: i32;
   /** 1: Failure-Report: partial (only negative responses). */
   fPartial: i32;
+  /** 1: the connection to our RFC 4976 relay (kept open without sessions). */
+  relay: i32;
 }
 
 // @ts-ignore: decorator
@@ -250,6 +281,8 @@ class MSess {
   bindIdLen: i32;
   /** Outgoing order: messages of this session go out in msrpSendMessage order. */
   outSeq: u32;
+  /** 1: the session runs over the relay connection (RFC 4976), remote = Use-Path SP peer path. */
+  viaRelay: i32;
 }
 
 // @ts-ignore: decorator
@@ -524,7 +557,7 @@ function connNew(hostId: u32): i32 {
   for (let i = 0; i < MSRP_CONN_MAX; i++) {
     const c = connAt(i);
     if (c.used != 0) continue;
-    c.used = 1; c.hostId = hostId; c.nSess = 0;
+    c.used = 1; c.hostId = hostId; c.nSess = 0; c.relay = 0;
     c.fSess = -1; c.fDeliver = 0; c.fCode = 0; c.fReport = 0; c.fNoAnswer = 0; c.fPartial = 0;
     c.fOff = 0; c.fTotal = 0; c.fEnd = 0;
     msrpReset(parserOf(i));
@@ -587,7 +620,8 @@ function connGone(ci: i32): void {
   }
   for (let t = 0; t < MSRP_TXN_MAX; t++) { const x = txnAt(t); if (x.used != 0 && x.conn == ci) x.used = 0; }
   const c = connAt(ci);
-  c.used = 0; c.nSess = 0;
+  if (c.relay != 0 && relayConn == ci) { relayConn = -1; relayMarkFailed(MSRP_CODE_CONN_LOST); }
+  c.used = 0; c.nSess = 0; c.relay = 0;
   msrpReset(parserOf(ci));
 }
 
@@ -615,6 +649,210 @@ function fromMatches(si: i32, fp: usize, fOff: i32, fLen: i32): bool {
   if (!lastUri(U1, fp, fOff, fLen)) return false;
   if (!lastUri(U2, remoteOf(si), 0, s.remoteLen)) return false;
   return msrpUriEq(U1, fp, U2, remoteOf(si));
+}
+
+// ---- RFC 4976 relay client --------------------------------------------------------------------
+// One relay per agent. The connection is opened once (RELAY_CONNECT), authenticated with AUTH
+// (§5.1; digest when challenged) and then carries every session of the agent: the relay keeps
+// it in its connection map under the session id of the Use-Path it granted and sends frames
+// for our sessions down it (§6). Our AUTH From-Path is an agent URI of its own (the relay only
+// needs a URI to answer to); sessions keep their own URIs for the SDP a=path and the To-Path
+// lookup.
+
+const RELAY_URI: usize = memory.data(MSRP_RELAY_URI_CAP, 8);        // "msrp://host:port;tcp"
+let relayUriLen: i32 = 0;
+const RELAY_ADDR: usize = memory.data(MSRP_RELAY_URI_CAP, 8);       // "host:port" to connect to
+let relayAddrLen: i32 = 0;
+const RELAY_USER: usize = memory.data(MSRP_RELAY_CRED_CAP, 8);
+let relayUserLen: i32 = 0;
+const RELAY_PASS: usize = memory.data(MSRP_RELAY_CRED_CAP, 8);
+let relayPassLen: i32 = 0;
+const RELAY_SELF: usize = memory.data(MSRP_LOCAL_URI_CAP, 8);       // our URI in AUTH From-Path
+let relaySelfLen: i32 = 0;
+const USE_PATH: usize = memory.data(MSRP_USE_PATH_CAP, 8);
+let usePathLen: i32 = 0;
+const RELAY_TID: usize = memory.data(16, 8);
+let relayTidLen: i32 = 0;                                            // > 0: an AUTH is open
+let relayTxnDeadline: f64 = -1;
+let relayReauthAt: f64 = -1;
+let relayExpiresS: i64 = -1;
+let relayState: i32 = MsrpRelayState.None;
+let relayConn: i32 = -1;                                             // connection slot
+let relayTries: i32 = 0;                                             // 401s answered in a row
+const CHAL: usize = memory.data(MSRP_RELAY_CHALLENGE_CAP, 8);        // WWW-Authenticate value
+const CHALV: DigestChallenge = changetype<DigestChallenge>(memory.data(DIGEST_CHALLENGE_SIZE, 8));
+const AUTHZ: usize = memory.data(1024, 8);                           // Authorization value
+const CNONCE: usize = memory.data(16, 8);
+/** Our a=path for a relay session: Use-Path SP our URI (msrpSessionPath). */
+const PATHBUF: usize = memory.data(MSRP_USE_PATH_CAP + MSRP_LOCAL_URI_CAP + 8, 8);
+
+export function msrpRelayState(): i32 { return relayState; }
+export function msrpRelayUsePathPtr(): usize { return USE_PATH; }
+export function msrpRelayUsePathLen(): i32 { return usePathLen; }
+/** The connection to the relay can carry sessions (AUTH done; a refresh may be under way). */
+function relayUsable(): bool { return relayConn >= 0 && usePathLen > 0 && relayState != MsrpRelayState.Failed; }
+
+/**
+ * Configures the relay and queues RELAY_CONNECT. uri = "msrp://HOST:PORT" (";tcp" added when
+ * missing; no port: 2855, RFC 4976 §8's default); user/pass: digest credentials (both may be
+ * empty: a challenge then fails with 401); random (>= 10 bytes) and our listen host/port make
+ * the URI we AUTH with. One relay per agent: BadState once one is configured and not Failed.
+ */
+export function msrpRelaySet(uriPtr: usize, uriLen: i32, userPtr: usize, userLen: i32, passPtr: usize, passLen: i32,
+  randomPtr: usize, randomLen: i32, hostPtr: usize, hostLen: i32, port: i32, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  if (relayState != MsrpRelayState.None && relayState != MsrpRelayState.Failed) { lastErr = MsrpSessErr.BadState; return -1; }
+  if (uriLen <= 0 || uriLen + 4 > MSRP_RELAY_URI_CAP || userLen < 0 || userLen > MSRP_RELAY_CRED_CAP
+    || passLen < 0 || passLen > MSRP_RELAY_CRED_CAP || hostLen <= 0 || port < 0 || port > 65535) { lastErr = MsrpSessErr.BadArg; return -1; }
+  if (randomLen < MSRP_SESSID_RANDOM_MIN) { lastErr = MsrpSessErr.NoRandom; return -1; }
+  if (7 + hostLen + 6 + 1 + 32 + 4 > MSRP_LOCAL_URI_CAP) { lastErr = MsrpSessErr.BadLocalUri; return -1; }
+  memory.copy(RELAY_URI, uriPtr, <usize>uriLen);
+  let n = uriLen;
+  // the CLI form "msrp://HOST:PORT" lacks the transport that §9 requires: add ";tcp"
+  if (msrpUriParse(U1, RELAY_URI, 0, n) != n) {
+    n += putAscii(RELAY_URI + <usize>n, ";tcp");
+    if (msrpUriParse(U1, RELAY_URI, 0, n) != n) { lastErr = MsrpSessErr.BadPath; return -1; }
+  }
+  if (U1.secure != 0) { lastErr = MsrpSessErr.BadPath; return -1; }   // msrps needs TLS, which the host does not offer
+  relayUriLen = n;
+  memory.copy(RELAY_ADDR, RELAY_URI + <usize>U1.hostOff, <usize>U1.hostLen);
+  let w = U1.hostLen;
+  store<u8>(RELAY_ADDR + <usize>w, 0x3a); w++;
+  w += putU64(RELAY_ADDR + <usize>w, <u64>(U1.port > 0 ? U1.port : 2855));
+  relayAddrLen = w;
+  memory.copy(RELAY_USER, userPtr, <usize>userLen); relayUserLen = userLen;
+  memory.copy(RELAY_PASS, passPtr, <usize>passLen); relayPassLen = passLen;
+  rngMix(randomPtr, randomLen);
+  let q = putAscii(RELAY_SELF, "msrp://");
+  memory.copy(RELAY_SELF + <usize>q, hostPtr, <usize>hostLen); q += hostLen;
+  if (port > 0) { store<u8>(RELAY_SELF + <usize>q, 0x3a); q++; q += putU64(RELAY_SELF + <usize>q, <u64>port); }
+  store<u8>(RELAY_SELF + <usize>q, 0x2f); q++;
+  q += base32(RELAY_SELF + <usize>q, randomPtr, min(randomLen, MSRP_SESSID_RANDOM_MAX));
+  q += putAscii(RELAY_SELF + <usize>q, ";tcp");
+  if (msrpUriParse(U2, RELAY_SELF, 0, q) != q) { lastErr = MsrpSessErr.BadLocalUri; return -1; }
+  relaySelfLen = q;
+  usePathLen = 0; relayTidLen = 0; relayTries = 0; relayReauthAt = -1; relayTxnDeadline = -1; relayExpiresS = -1;
+  relayConn = -1;
+  relayState = MsrpRelayState.Connecting;
+  push(MsrpAct.RelayConnect, -1, -1, RELAY_ADDR, relayAddrLen, 0, 0, 0, 0);
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** The host opened the relay connection `conn` (after RELAY_CONNECT): AUTH goes out (§5.1). */
+export function msrpRelayConnOpen(conn: u32, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  if (relayState != MsrpRelayState.Connecting) { lastErr = MsrpSessErr.BadState; return -1; }
+  let ci = connFind(conn);
+  if (ci < 0) ci = connNew(conn);
+  if (ci < 0) {
+    push(MsrpAct.Close, -1, <i32>conn, 0, 0, 0, 0, 0, 0);
+    relayMarkFailed(503);
+    lastErr = MsrpSessErr.ConnPoolFull;
+    return -1;
+  }
+  connAt(ci).relay = 1;
+  relayConn = ci;
+  relayState = MsrpRelayState.Auth;
+  relayTries = 0;
+  if (!sendAuth(false)) { relayFail(500); lastErr = MsrpSessErr.BadState; return -1; }
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** AUTH on the relay connection, with Authorization from the kept challenge when creds. */
+function sendAuth(creds: bool): bool {
+  if (relayConn < 0 || !room(2048, 2)) return false;
+  randomIdent(RELAY_TID, TID_LEN);
+  let al = 0;
+  if (creds) {
+    randomIdent(CNONCE, 16);
+    // RFC 2617 §3.2.2 with method "AUTH" and digest-uri = the URI the AUTH is addressed to
+    al = digestBuildAuthorization(AUTHZ, 1024, CHALV, CHAL, RELAY_USER, relayUserLen, RELAY_PASS, relayPassLen,
+      "AUTH", RELAY_URI, relayUriLen, CNONCE, 16, 1);
+    if (al < 0) return false;
+  }
+  const d = TX + <usize>txLen;
+  // no Expires: the relay's default applies (Kamailio 5.6.3 answers 423 to Authorization + Expires)
+  const n = msrpBuildAuth(d, MSRP_TX_CAP - txLen, RELAY_TID, TID_LEN, RELAY_URI, relayUriLen, RELAY_SELF, relaySelfLen,
+    AUTHZ, al, -1);
+  if (n < 0) return false;
+  txLen += n;
+  relayTidLen = TID_LEN;
+  relayTxnDeadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
+  push(MsrpAct.SendBytes, -1, <i32>connAt(relayConn).hostId, d, n, 0, 0, 0, 0);
+  return true;
+}
+
+/** State Failed + RELAY_FAILED; sessions waiting for the relay fail their bind. No I/O. */
+function relayMarkFailed(code: i32): void {
+  if (relayState == MsrpRelayState.Failed || relayState == MsrpRelayState.None) return;
+  relayState = MsrpRelayState.Failed;
+  relayTidLen = 0; relayReauthAt = -1; relayTxnDeadline = -1;
+  push(MsrpAct.RelayFailed, -1, -1, 0, 0, 0, 0, code, 0);
+  for (let si = 0; si < MSRP_SESS_MAX; si++) {
+    const s = sessAt(si);
+    if (s.state != MsrpSessState.Connecting || s.viaRelay == 0 || s.conn >= 0) continue;
+    push(MsrpAct.SendFailed, handleOf(si), -1, 0, 0, bindIdOf(si), s.bindIdLen, code, 0);
+    s.state = MsrpSessState.Failed;
+  }
+}
+
+/** The relay is given up: RELAY_FAILED, its connection closed (sessions on it: SESSION_LOST). */
+function relayFail(code: i32): void {
+  relayMarkFailed(code);
+  const ci = relayConn;
+  if (ci < 0) return;
+  relayConn = -1;
+  push(MsrpAct.Close, -1, <i32>connAt(ci).hostId, 0, 0, 0, 0, 0, 0);
+  connGone(ci);
+}
+
+/** The answer to our AUTH (§5.1). */
+function onAuthResponse(ci: i32): void {
+  const p = parserOf(ci);
+  const b = p.hdrBuf;
+  relayTidLen = 0; relayTxnDeadline = -1;
+  const st = p.status;
+  if (st == 200) {
+    // §5.1: Use-Path = the relay URIs for our a=path; Expires = how long the grant lasts
+    if (p.iUsePath < 0 || p.valLen(p.iUsePath) > MSRP_USE_PATH_CAP || p.valLen(p.iUsePath) <= 0) { relayFail(502); return; }
+    usePathLen = p.valLen(p.iUsePath);
+    memory.copy(USE_PATH, b + <usize>p.valOff(p.iUsePath), <usize>usePathLen);
+    relayExpiresS = p.expires;
+    relayReauthAt = p.expires > 0 ? lastNow + <f64>p.expires * 800.0 : -1;   // refresh at 80 %
+    relayTries = 0;
+    relayState = MsrpRelayState.Ready;
+    push(MsrpAct.RelayReady, -1, -1, USE_PATH, usePathLen, 0, 0, <i32>min<i64>(p.expires, 0x7fffffff), 0);
+    // sessions that waited for the relay bind now
+    for (let si = 0; si < MSRP_SESS_MAX; si++) {
+      const s = sessAt(si);
+      if (s.state == MsrpSessState.Connecting && s.viaRelay != 0 && s.conn < 0 && s.remoteLen > 0) {
+        if (!sendBind(si, ci)) {
+          push(MsrpAct.SendFailed, handleOf(si), -1, 0, 0, bindIdOf(si), s.bindIdLen, 503, 0);
+          s.state = MsrpSessState.Failed;
+        }
+      }
+    }
+    return;
+  }
+  if (st == 401 && relayTries < MSRP_RELAY_AUTH_TRIES) {
+    // §5.1 / RFC 2617 §3.2.1: answer the challenge; a second non-stale 401 means the
+    // credentials were refused
+    let wi = -1;
+    for (let i = 0; i < p.hdrCount; i++) if (p.hdrType(i) == MsrpHdr.WwwAuthenticate) { wi = i; break; }
+    if (wi >= 0 && p.valLen(wi) <= MSRP_RELAY_CHALLENGE_CAP && relayUserLen > 0) {
+      const vl = p.valLen(wi);
+      memory.copy(CHAL, b + <usize>p.valOff(wi), <usize>vl);
+      if (digestParseChallenge(CHALV, CHAL, vl) == 0 && (relayTries == 0 || CHALV.stale != 0)) {
+        relayTries++;
+        if (sendAuth(true)) return;
+      }
+    }
+  }
+  relayFail(st);
 }
 
 // ---- public: sessions ------------------------------------------------------------------------
@@ -651,7 +889,7 @@ export function msrpSessionCreate(randomPtr: usize, randomLen: i32, hostPtr: usi
   s.active = active ? 1 : 0;
   s.conn = -1;
   s.localLen = w; s.sessOff = so; s.sessLen = sl;
-  s.remoteLen = 0; s.remoteProvisional = 0;
+  s.remoteLen = 0; s.remoteProvisional = 0; s.viaRelay = 0;
   s.maxSize = MSRP_MAX_SIZE_DEFAULT; s.remoteMaxSize = MSRP_MAX_SIZE_DEFAULT;
   s.inRecv = 0; s.inTotal = 0; s.inIdLen = 0; s.inActive = 0;
   randomIdent(bindIdOf(si), TID_LEN); s.bindIdLen = TID_LEN;
@@ -697,6 +935,7 @@ export function msrpSessionSetRemote(h: i32, pathPtr: usize, pathLen: i32, now: 
   const si = slotOf(h); if (si < 0) return -1;
   const s = sessAt(si);
   if (pathLen <= 0 || pathLen > MSRP_PATH_CAP || msrpPathNth(U1, pathPtr, 0, pathLen, 0) < 0) { lastErr = MsrpSessErr.BadPath; return -1; }
+  if (s.viaRelay != 0) return setRemoteRelay(si, pathPtr, pathLen);
   if (s.remoteLen > 0 && s.remoteProvisional != 0) {
     if (!fromMatches(si, pathPtr, 0, pathLen)) { lastErr = MsrpSessErr.PathMismatch; return -1; }
     memory.copy(remoteOf(si), pathPtr, <usize>pathLen);
@@ -731,6 +970,85 @@ export function msrpSessionSetRemote(h: i32, pathPtr: usize, pathLen: i32, now: 
 }
 
 /**
+ * RFC 4976 §5.2: through the relay the To-Path is our Use-Path followed by the peer's a=path.
+ * Active: the bind SEND goes over the relay connection now (or once AUTH is done); passive:
+ * the peer binds through the relays (the connection is the relay's), possibly before this.
+ */
+function setRemoteRelay(si: i32, pathPtr: usize, pathLen: i32): i32 {
+  const s = sessAt(si);
+  if (s.remoteLen > 0 || (s.state != MsrpSessState.Idle && s.state != MsrpSessState.WaitBind && s.state != MsrpSessState.Bound)) {
+    lastErr = MsrpSessErr.BadState; return -1;
+  }
+  if (usePathLen <= 0 || usePathLen + 1 + pathLen > MSRP_PATH_CAP) { lastErr = usePathLen <= 0 ? MsrpSessErr.BadState : MsrpSessErr.BadPath; return -1; }
+  const r = remoteOf(si);
+  memory.copy(r, USE_PATH, <usize>usePathLen);
+  store<u8>(r + <usize>usePathLen, 0x20);
+  memory.copy(r + <usize>(usePathLen + 1), pathPtr, <usize>pathLen);
+  s.remoteLen = usePathLen + 1 + pathLen;
+  s.remoteProvisional = 0;
+  if (s.state == MsrpSessState.Bound) { lastErr = MsrpSessErr.Ok; return 0; }   // passive, bound already
+  if (s.active == 0) { s.state = MsrpSessState.WaitBind; lastErr = MsrpSessErr.Ok; return 0; }
+  s.state = MsrpSessState.Connecting;
+  if (relayUsable() && relayState == MsrpRelayState.Ready) {
+    if (!sendBind(si, relayConn)) { s.state = MsrpSessState.Idle; s.remoteLen = 0; lastErr = MsrpSessErr.PoolFull; return -1; }
+  }
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/** §5.4 / §7.1.1: the empty SEND 1-0/0 that binds session si to connection ci (a transaction). */
+function sendBind(si: i32, ci: i32): bool {
+  let ti = -1;
+  for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) { ti = t; break; }
+  const s = sessAt(si);
+  if (ti < 0 || !room(STEP_TX, 2)) return false;
+  const x = txnAt(ti);
+  randomIdent(tidOf(ti), TID_LEN);
+  const d = TX + <usize>txLen;
+  const n = msrpBuildBind(d, MSRP_TX_CAP - txLen, tidOf(ti), TID_LEN, remoteOf(si), s.remoteLen,
+    localOf(si), s.localLen, bindIdOf(si), s.bindIdLen);
+  if (n < 0) return false;
+  txLen += n;
+  s.conn = ci; connAt(ci).nSess++;
+  s.state = MsrpSessState.WaitBind;
+  x.used = 1; x.sess = si; x.out = -1; x.conn = ci; x.tidLen = TID_LEN;
+  x.deadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
+  push(MsrpAct.SendBytes, handleOf(si), <i32>connAt(ci).hostId, d, n, 0, 0, 0, 0);
+  return true;
+}
+
+/** Marks session h as running through the relay (RFC 4976): needs RELAY_READY; before SetRemote. */
+export function msrpSessionUseRelay(h: i32): i32 {
+  enter();
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (!relayUsable() || s.state != MsrpSessState.Idle || s.remoteLen > 0) { lastErr = MsrpSessErr.BadState; return -1; }
+  s.viaRelay = 1;
+  lastErr = MsrpSessErr.Ok;
+  return 0;
+}
+
+/**
+ * Our a=path for session h into the buffer of msrpSessionPathPtr(): the local URI, preceded
+ * by the Use-Path and one SP for a relay session (RFC 4976 §5.1, RFC 4975 §8). Its length,
+ * or 0 for a stale handle. Valid until the next call.
+ */
+export function msrpSessionPath(h: i32): i32 {
+  const si = slotOf(h); if (si < 0) return 0;
+  const s = sessAt(si);
+  let w = 0;
+  if (s.viaRelay != 0 && usePathLen > 0) {
+    memory.copy(PATHBUF, USE_PATH, <usize>usePathLen);
+    store<u8>(PATHBUF + <usize>usePathLen, 0x20);
+    w = usePathLen + 1;
+  }
+  memory.copy(PATHBUF + <usize>w, localOf(si), <usize>s.localLen);
+  return w + s.localLen;
+}
+export function msrpSessionPathPtr(): usize { return PATHBUF; }
+export function msrpSessionViaRelay(h: i32): bool { const i = slotOf(h); return i >= 0 && sessAt(i).viaRelay != 0; }
+
+/**
  * The host opened connection `conn`: h >= 0 for the CONNECT of session h (we send the empty
  * bind SEND 1-0/0, §5.4 / §7.1.1), h = -1 for an accepted connection (passive side; it is
  * bound by the first SEND it carries). Returns 0, or -1 (CLOSE(conn) queued when no slot).
@@ -751,22 +1069,7 @@ export function msrpOnConnOpen(conn: u32, h: i32, now: f64 = -1): i32 {
     return -1;
   }
   if (si < 0) { lastErr = MsrpSessErr.Ok; return 0; }
-  let ti = -1;
-  for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used == 0) { ti = t; break; }
-  const s = sessAt(si);
-  if (ti < 0 || !room(STEP_TX, 2)) { lastErr = MsrpSessErr.PoolFull; return -1; }
-  s.conn = ci; connAt(ci).nSess++;
-  s.state = MsrpSessState.WaitBind;
-  const x = txnAt(ti);
-  randomIdent(tidOf(ti), TID_LEN);
-  const d = TX + <usize>txLen;
-  const n = msrpBuildBind(d, MSRP_TX_CAP - txLen, tidOf(ti), TID_LEN, remoteOf(si), s.remoteLen,
-    localOf(si), s.localLen, bindIdOf(si), s.bindIdLen);
-  if (n < 0) { lastErr = MsrpSessErr.BadArg; return -1; }
-  txLen += n;
-  x.used = 1; x.sess = si; x.out = -1; x.conn = ci; x.tidLen = TID_LEN;
-  x.deadline = lastNow + <f64>MSRP_TXN_TIMEOUT_MS;
-  push(MsrpAct.SendBytes, h, <i32>conn, d, n, 0, 0, 0, 0);
+  if (!sendBind(si, ci)) { lastErr = MsrpSessErr.PoolFull; return -1; }
   lastErr = MsrpSessErr.Ok;
   return 0;
 }
@@ -791,7 +1094,8 @@ export function msrpSessionClose(h: i32): i32 {
   if (s.conn >= 0) {
     const c = connAt(s.conn);
     c.nSess--;
-    if (c.nSess <= 0) {
+    // §5.4: a connection closes with its last session, except the relay's (RFC 4976 §5)
+    if (c.nSess <= 0 && c.relay == 0) {
       push(MsrpAct.Close, h, <i32>c.hostId, 0, 0, 0, 0, 0, 0);
       const ci = s.conn;
       s.conn = -1;
@@ -1295,6 +1599,13 @@ export function msrpStreamAbort(sh: i32, now: f64): i32 {
 export function msrpOnTimer(now: f64): void {
   enter();
   lastNow = now;
+  // RFC 4976 §5.1: an AUTH without answer fails the relay; the grant is refreshed before Expires
+  if (relayTidLen > 0 && relayTxnDeadline >= 0 && now >= relayTxnDeadline) relayFail(MSRP_CODE_TIMEOUT);
+  else if (relayTidLen == 0 && relayState == MsrpRelayState.Ready && relayReauthAt >= 0 && now >= relayReauthAt && room(2048, 2)) {
+    relayReauthAt = -1;
+    relayTries = 0;
+    if (!sendAuth(false)) relayFail(500);
+  }
   for (let t = 0; t < MSRP_TXN_MAX; t++) {
     const x = txnAt(t);
     if (x.used == 0 || x.deadline > now) continue;
@@ -1312,6 +1623,8 @@ export function msrpNextDeadline(): f64 {
     const x = txnAt(t);
     if (x.used != 0 && (d < 0 || x.deadline < d)) d = x.deadline;
   }
+  if (relayTidLen > 0 && relayTxnDeadline >= 0 && (d < 0 || relayTxnDeadline < d)) d = relayTxnDeadline;
+  if (relayTidLen == 0 && relayReauthAt >= 0 && (d < 0 || relayReauthAt < d)) d = relayReauthAt;
   return d;
 }
 
@@ -1429,8 +1742,9 @@ function onHeaders(ci: i32): void {
   if (e != 0) { respondErr(ci, msrpErrCode(e), msrpErrReason(e)); return; }
   // §10 501: an endpoint implements SEND and REPORT; AUTH (RFC 4976) is for relays
   if (p.method != MsrpMethod.SEND && p.method != MsrpMethod.REPORT) { respondErr(ci, 501, msrpErrReason(MsrpErr.UnknownMethod)); return; }
-  // §7.3: the To-Path (one URI once relays are done) names a session of ours on this connection
-  if (msrpPathNth(U1, b, p.valOff(p.iToPath), p.valLen(p.iToPath), 0) < 0) { respondErr(ci, 400, "bad To-Path"); return; }
+  // §7.3: the To-Path names a session of ours on this connection: its LAST URI is ours (relays
+  // remove themselves from the front as they forward, RFC 4976 §6)
+  if (!lastUri(U1, b, p.valOff(p.iToPath), p.valLen(p.iToPath))) { respondErr(ci, 400, "bad To-Path"); return; }
   const si = findSessById(b + <usize>U1.sessOff, U1.sessLen);
   if (si < 0) { respondErr(ci, 481, msrpErrReason(MsrpErr.UnknownSession)); return; }
   const s = sessAt(si);
@@ -1443,7 +1757,7 @@ function onHeaders(ci: i32): void {
     if (s.active != 0 || p.method != MsrpMethod.SEND || s.state == MsrpSessState.Failed) {
       respondErr(ci, 481, "session not bound to this connection"); return;
     }
-    if (s.remoteLen == 0) {
+    if (s.remoteLen == 0 && s.viaRelay == 0) {
       // the SDP answer has not arrived yet: keep the From-Path until msrpSessionSetRemote confirms it
       if (fLen > MSRP_PATH_CAP) { respondErr(ci, 403, "From-Path too long"); return; }
       memory.copy(remoteOf(si), b + <usize>fOff, <usize>fLen);
@@ -1579,6 +1893,10 @@ function onResponse(ci: i32): void {
   // §7.2: a malformed response is dropped (never answered)
   if (p.err != 0 || p.status < 100) return;
   const tp = p.hdrBuf + <usize>p.tidOff;
+  if (connAt(ci).relay != 0 && relayTidLen > 0 && relayTidLen == p.tidLen && memory.compare(RELAY_TID, tp, <usize>p.tidLen) == 0) {
+    onAuthResponse(ci);
+    return;
+  }
   for (let t = 0; t < MSRP_TXN_MAX; t++) {
     const x = txnAt(t);
     if (x.used == 0 || x.conn != ci || x.tidLen != p.tidLen) continue;
@@ -1594,4 +1912,6 @@ export function msrpSessReset(): void {
   initOnce();
   actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1;
   rng = 0x243f6a8885a308d3;
+  relayState = MsrpRelayState.None; relayConn = -1; usePathLen = 0; relayTidLen = 0; relayReauthAt = -1;
+  relayTxnDeadline = -1; relayTries = 0; relayUriLen = 0;
 }

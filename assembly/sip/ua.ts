@@ -61,7 +61,7 @@ import { TIMER_F_MS } from "./timers";
 /** Methods this UA implements (§8.2.1, §20.5); answered in Allow. */
 export const UA_ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
 /** Bodies we accept (§8.2.3, §20.1): SDP offers (RFC 4975 §8) and RFC 3428 pager-mode IM. */
-export const UA_ACCEPT = "application/sdp, message/cpim, text/plain";
+export const UA_ACCEPT = "application/sdp, message/cpim, text/plain, text/uri-list";
 /** uaCheckDialog: the request must be dropped without an answer (an ACK, §17). */
 export const UA_DROP: i32 = -1;
 

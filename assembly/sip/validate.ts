@@ -53,7 +53,8 @@ export function sipContentTypeSupported(b: usize, mt: SipMediaType): bool {
   const tl = mt.typeLen, sl = mt.subLen;
   if (eqNoCase(t, tl, "application")) return eqNoCase(s, sl, "sdp");
   if (eqNoCase(t, tl, "message")) return eqNoCase(s, sl, "cpim") || eqNoCase(s, sl, "imdn+xml");
-  if (eqNoCase(t, tl, "text")) return eqNoCase(s, sl, "plain");
+  // text/uri-list (RFC 2483): the member list of a chat-room request (host/rooms.ts)
+  if (eqNoCase(t, tl, "text")) return eqNoCase(s, sl, "plain") || eqNoCase(s, sl, "uri-list");
   if (eqNoCase(t, tl, "multipart")) return eqNoCase(s, sl, "mixed");
   return false;
 }

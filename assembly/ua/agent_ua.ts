@@ -75,7 +75,7 @@ import {
   dialogBuildAck, dialogBuildBye, dialogTerminate, dialogRouteCount, dialogMatchRequest,
 } from "../sip/dialog";
 import {
-  UaReq, uaReqAt, uaBuildRegister, uaBuildInvite, uaBuildCancel, uaRegisterGranted, uaRegisterRefreshAt,
+  UaReq, uaReqAt, uaBuildRegister, uaBuildMessage, uaBuildInvite, uaBuildCancel, uaRegisterGranted, uaRegisterRefreshAt,
   uaMinExpires, uaBuildResponse, uaCheckRequest, uaCheckDialog, uaCheckInvite, uaOnCancel, uaDialog,
   uaReasonPhrase, UA_DROP,
 } from "../sip/ua";
@@ -137,6 +137,7 @@ export const enum UaEv {
   Failed = 10,        // call; our INVITE got 3xx-6xx (code) or timed out (408) / transport (503)
   Message = 11,       // ptr/len = MESSAGE body (RFC 3428)
   Error = 12,         // call or -1; code; reason
+  MessageResult = 13, // code = final status of our MESSAGE (RFC 3428; 408/503 on timeout/transport)
 }
 
 /** Call states. */
@@ -377,6 +378,7 @@ function evName(k: i32): string {
     case UaEv.Ended: return "ended";
     case UaEv.Cancelled: return "cancelled";
     case UaEv.Message: return "message";
+    case UaEv.MessageResult: return "message-result";
   }
   return "error";   // Failed and Error
 }
@@ -394,7 +396,7 @@ function evJson(): void {
       outStr(",\"from\":\""); outJsonBytes(<usize>curAux, curAuxLen);
       outStr("\",\"via\":"); outDec(<u32>curCode);
       outStr(",\"sdp\":\""); outJsonBytes(<usize>curPtr, curLen); outStr("\"");
-    } else if (k == UaEv.Progress || k == UaEv.Ended) { outStr(",\"code\":"); outDec(<u32>curCode); }
+    } else if (k == UaEv.Progress || k == UaEv.Ended || k == UaEv.MessageResult) { outStr(",\"code\":"); outDec(<u32>curCode); }
     else if (k == UaEv.Answered) {
       outStr(",\"routes\":"); outDec(<u32>curCode);
       outStr(",\"sdp\":\""); outJsonBytes(<usize>curPtr, curLen); outStr("\"");
@@ -514,7 +516,7 @@ export function uaStart(base: usize, aorL: i32, srvL: i32, lisL: i32, transport:
   LOCAL.contactPtr = CONTACT; LOCAL.contactLen = n;
   newTag(); memory.copy(REG_TAG, TAG, <usize>TAG_LEN);
   newTag(); memory.copy(REG_CALLID, TAG, <usize>TAG_LEN);
-  regCseq = 0; regTxn = -1; regRefreshAt = -1; regBound = false;
+  regCseq = 0; regTxn = -1; regRefreshAt = -1; regBound = false; msgTxn = -1;
   regAsk = expiresS > 0 ? <u32>expiresS : <u32>UA_REG_EXPIRES_S;
   callsReset();
   ready = true;
@@ -525,6 +527,51 @@ export function uaStart(base: usize, aorL: i32, srvL: i32, lisL: i32, transport:
 export function uaReady(): bool { return ready; }
 /** The server role takes the instance (serverInit). */
 export function uaStop(): void { ready = false; }
+
+// ---- pager-mode MESSAGE (RFC 3428) ----------------------------------------------------------------
+
+let msgTxn: i32 = -1;
+const MSG_CALLID: usize = memory.data(32, 8);
+const MSG_TAG: usize = memory.data(32, 8);
+const MSG_TARGET: usize = memory.data(UA_AOR_CAP + 8, 8);
+
+/**
+ * Sends a MESSAGE outside any dialog to targetPtr (a SIP URI, no < >), through the server, with
+ * Content-Type ctype (RFC 3428 §4: a new Call-ID, From tag, CSeq 1). One at a time; the final
+ * response comes back as UaEv.MessageResult. Returns UaErr.
+ */
+export function uaMessageSend(targetPtr: usize, targetLen: i32, ctype: string, bodyPtr: usize, bodyLen: i32, now: f64): i32 {
+  if (!ready) return UaErr.NotReady;
+  if (msgTxn >= 0) return UaErr.Busy;
+  if (targetLen <= 4 || targetLen > UA_AOR_CAP || bodyLen < 0 || bodyLen > 8192) return UaErr.BadArg;
+  for (let i = 0; i < targetLen; i++) {
+    const c = load<u8>(targetPtr + <usize>i);
+    if (c <= 32 || c >= 127 || c == 60 || c == 62) return UaErr.BadArg;
+  }
+  store<u8>(MSG_TARGET, 60);
+  memory.copy(MSG_TARGET + 1, targetPtr, <usize>targetLen);
+  store<u8>(MSG_TARGET + <usize>(targetLen + 1), 62);
+  newTag(); memory.copy(MSG_TAG, TAG, <usize>TAG_LEN);
+  newTag(); memory.copy(MSG_CALLID, TAG, <usize>TAG_LEN);
+  REQ.ruriPtr = MSG_TARGET + 1; REQ.ruriLen = targetLen;
+  REQ.toPtr = MSG_TARGET; REQ.toLen = targetLen + 2;
+  REQ.fromPtr = AOR; REQ.fromLen = aorLen;
+  REQ.fromTagPtr = MSG_TAG; REQ.fromTagLen = TAG_LEN;
+  REQ.callIdPtr = MSG_CALLID; REQ.callIdLen = TAG_LEN;
+  REQ.cseq = 1;
+  REQ.routeLen = 0;
+  const rnd = rnd64();
+  REQ.rnd = rnd;
+  wStart(W, BUILD, SRV_BUILD_CAP);
+  const len = uaBuildMessage(W, LOCAL, REQ, ctype, bodyPtr, bodyLen);
+  if (len <= 0) return UaErr.Build;
+  putBranch(BR, rnd);
+  const h = txnClientStart(Method.MESSAGE, tcp, serverPeer(), BUILD, len, BR, BRANCH_LEN, now);
+  if (h < 0) return UaErr.Txn;
+  msgTxn = h;
+  drain(now);
+  return UaErr.Ok;
+}
 
 // ---- registration (§10.2) ---------------------------------------------------------------------
 
@@ -779,6 +826,7 @@ function drain(now: f64): void {
     else if (op == TxnAct.TuTransportError) onClientFail(h, 503, "Service Unavailable");
     else if (op == TxnAct.TuTerminated) {
       if (h == regTxn) regTxn = -1;
+      if (h == msgTxn) msgTxn = -1;
       for (let i = 0; i < UA_CALL_MAX; i++) {
         const c = callAt(i);
         if (c.invTxn == h) c.invTxn = -1;
@@ -792,6 +840,7 @@ function drain(now: f64): void {
 
 function onClientFail(h: i32, code: i32, reason: string): void {
   if (h == regTxn) { regTxn = -1; regBound = false; evError(-1, code, reason); return; }
+  if (h == msgTxn) { msgTxn = -1; ev(UaEv.MessageResult, -1, code); return; }
   let i = slotByInvTxn(h);
   if (i >= 0) { const call = handleOf(i); callEnd(i); evPush(UaEv.Failed, call, code, 0, 0, 0, 0, reason); return; }
   i = slotByByeTxn(h);
@@ -800,6 +849,7 @@ function onClientFail(h: i32, code: i32, reason: string): void {
 
 function onTuResponse(h: i32, st: i32, now: f64): void {
   if (h == regTxn) { onRegisterResponse(st, now); return; }
+  if (h == msgTxn) { if (st >= 200) { msgTxn = -1; ev(UaEv.MessageResult, -1, st); } return; }
   let i = slotByByeTxn(h);
   if (i >= 0) {
     if (st < 200) return;

@@ -125,16 +125,51 @@ export function msrpBuildResponse(dst: usize, cap: i32, tidPtr: usize, tidLen: i
 
 /**
  * Response to the request in p (its view must still be valid): same transaction id, and
- * the paths swapped (§7.2: the response goes back to the request's From-Path and comes
- * from the URI the request was addressed to; a relay's hop-by-hop rewriting, RFC 4976 §7,
- * has already left only our own URI in the To-Path).
+ * the paths swapped (§7.2: the response goes back towards the request's From-Path and comes
+ * from the URI the request was addressed to). Responses are hop-by-hop (RFC 4975 §7.2,
+ * RFC 4976 §3 / §6: a relay answers a SEND itself and absorbs the next hop's response), so
+ * To-Path is only the previous hop, the FIRST From-Path URI (without relays that is the
+ * whole From-Path, the sender), and From-Path is the LAST To-Path URI, ours (a relay's
+ * rewriting, RFC 4976 §6, has already left only our own URI there). Kamailio's msrp module
+ * builds its own SEND responses the same way and relays any response whose To-Path names a
+ * hop after it (so the full From-Path would send our 200 on to the original sender).
  */
 export function msrpBuildResponseTo(dst: usize, cap: i32, p: MsrpParser, code: i32, comment: string): i32 {
   if (p.iToPath < 0 || p.iFromPath < 0) return -1;
   const b = p.hdrBuf;
+  const fOff = p.valOff(p.iFromPath), fLen = p.valLen(p.iFromPath);
+  const tOff = p.valOff(p.iToPath), tLen = p.valLen(p.iToPath);
+  let fUse = fLen, tFrom = tOff, tUse = tLen;
+  // first From-Path URI: up to the first SP; last To-Path URI: after the last SP (bounded by the lengths)
+  for (let i = 0; i < fLen; i++) if (load<u8>(b + <usize>(fOff + i)) == 0x20) { fUse = i; break; }
+  for (let i = tLen - 1; i >= 0; i--) if (load<u8>(b + <usize>(tOff + i)) == 0x20) { tFrom = tOff + i + 1; tUse = tLen - i - 1; break; }
   return msrpBuildResponse(dst, cap, b + <usize>p.tidOff, p.tidLen, code, comment,
-    b + <usize>p.valOff(p.iFromPath), p.valLen(p.iFromPath),
-    b + <usize>p.valOff(p.iToPath), p.valLen(p.iToPath));
+    b + <usize>fOff, fUse, b + <usize>tFrom, tUse);
+}
+
+/**
+ * AUTH request to a relay (RFC 4976 §5.1, §7 ABNF): To-Path = the relay URI, From-Path = the
+ * client's URI, then optional Authorization (the value after "Authorization: ", authLen 0 =
+ * none) and Expires (expiresS < 0 = none), end-line '$'. AUTH carries no body.
+ */
+export function msrpBuildAuth(dst: usize, cap: i32, tidPtr: usize, tidLen: i32,
+  toPtr: usize, toLen: i32, fromPtr: usize, fromLen: i32, authPtr: usize, authLen: i32, expiresS: i64): i32 {
+  let w = startLine(dst, cap, tidPtr, tidLen);
+  w = wrS(dst, cap, w, "AUTH");
+  w = paths(dst, cap, w, toPtr, toLen, fromPtr, fromLen);
+  if (authLen > 0) {
+    w = wrS(dst, cap, w, "Authorization: ");
+    w = wr(dst, cap, w, authPtr, authLen);
+    w = wrS(dst, cap, w, "\r\n");
+  }
+  if (expiresS >= 0) {
+    w = wrS(dst, cap, w, "Expires: ");
+    w = wrU(dst, cap, w, <u64>expiresS);
+    w = wrS(dst, cap, w, "\r\n");
+  }
+  if (w < 0) return -1;
+  const e = msrpBuildEndLine(dst + <usize>w, cap - w, tidPtr, tidLen, 0x24, false);
+  return e < 0 ? -1 : w + e;
 }
 
 /**

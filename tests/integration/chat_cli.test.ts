@@ -92,3 +92,34 @@ test("chat CLI: usage errors exit 2", async () => {
     assert.equal(await p.exited, 2, args.join(" "));
   }
 });
+
+test("chat CLI: the chat hosted on the IM server (server --chat-rooms, chat --host --on-server)", { timeout: 90_000 }, async () => {
+  const srv = cli(["server", "--listen", "127.0.0.1:0", "--domain", "example.test", "--json", "--chat-rooms"]);
+  const procs: Proc[] = [srv];
+  try {
+    const sip = String((await until(srv, (l) => l.event === "listening", "listening")).sip);
+    const tom = cli(["chat", "--aor", "sip:tom@example.test", "--server", sip, "--json"]);
+    const alice = cli(["chat", "--aor", "sip:alice@example.test", "--server", sip, "--json"]);
+    procs.push(tom, alice);
+    for (const p of [tom, alice]) await until(p, (l) => l.event === "registered", "registered");
+    const bob = cli(["chat", "--aor", "sip:bob@example.test", "--server", sip, "--json", "--host", "--on-server", "--invite", "sip:tom@example.test,sip:alice@example.test"]);
+    procs.push(bob);
+    for (const p of [bob, tom, alice]) {
+      const inv = await until(p, (l) => l.event === "invited", "invited");
+      assert.match(String(inv.from), /^sip:chat-\d+@example\.test$/);
+      await until(p, (l) => l.event === "joined", "joined");
+    }
+    await until(srv, (l) => l.event === "room", "room created");
+    alice.child.stdin!.write("hi room\n");
+    for (const p of [bob, tom]) {
+      const m = await until(p, (l) => l.event === "message", "message");
+      assert.deepEqual([m.from, m.text], ["sip:alice@example.test", "hi room"]);
+    }
+    for (const p of [tom, bob]) { p.child.stdin!.end(); assert.equal(await p.exited, 0); }
+    await until(alice, (l) => l.event === "ended", "room ended (one member left)");
+    alice.child.stdin!.end();
+    assert.equal(await alice.exited, 0);
+  } finally {
+    for (const p of procs) kill(p);
+  }
+});

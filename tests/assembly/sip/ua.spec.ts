@@ -120,7 +120,7 @@ describe("out-of-dialog requests (§8.1.1)", () => {
     const o = uaBuildOptions(W, LOCAL, R);
     expect(sipParse(OUT, o, OM, true)).toBe(o);
     expect(OM.method).toBe(Method.OPTIONS);
-    expect(hv(OM, HdrType.Accept)).toBe("application/sdp, message/cpim, text/plain");
+    expect(hv(OM, HdrType.Accept)).toBe("application/sdp, message/cpim, text/plain, text/uri-list");
     expect(hv(OM, HdrType.CSeq)).toBe("7 OPTIONS");
 
     const b = put(BODY_AT, "Hello");
@@ -263,7 +263,7 @@ describe("responses (§8.2.6, §12.1.1)", () => {
     // rows: code, header type to look for, expected value
     const codes: i32[] = [405, 415, 420, 486, 488, 481];
     const types: i32[] = [HdrType.Allow, HdrType.Accept, HdrType.Unsupported, HdrType.Allow, HdrType.Contact, HdrType.RecordRoute];
-    const vals: string[] = ["INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE", "application/sdp, message/cpim, text/plain", "foo, bar", "<none>", "<none>", "<none>"];
+    const vals: string[] = ["INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE", "application/sdp, message/cpim, text/plain, text/uri-list", "foo, bar", "<none>", "<none>", "<none>"];
     for (let k = 0; k < codes.length; k++) {
       wStart(W, OUT, 8192);
       const n = uaBuildResponse(W, M, codes[k], LOCAL, SP + 700, t, "", 0, 0);
