@@ -18,6 +18,9 @@ export interface FlowOptions {
   serverHosted?: boolean;
   /** Also send a message of this many bytes from Alice (e.g. 1 MiB). */
   bigMessage?: number;
+  /** Also record what the agents receive (an external server's sends are seen only that way;
+   *  default: on when `server` is given). */
+  tapReceives?: boolean;
   /** Print each step as it happens. */
   log?: (line: string) => void;
   timeoutMs?: number;
@@ -65,7 +68,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
   const domain = opt.domain ?? "example.test";
   const ms = opt.timeoutMs ?? 15000;
   const log = opt.log ?? (() => {});
-  const tap = new WireTap();
+  const tap = new WireTap({ receives: opt.tapReceives ?? (opt.server !== undefined ? true : undefined) });
   let srv: RunningServer | undefined;
   let server = opt.server;
   if (!server) {

@@ -17,13 +17,15 @@ const steps: Record<string, string> = {
 };
 try {
   const f = await runChatFlow({ transport });
-  let last = "";
+  const shown = new Set<string>();
   for (const r of f.tap.records) {
     const st = stepOf(r, f);
     const base = st.startsWith("10.") ? st.slice(3) : st;
-    const head = st !== last && steps[base] ? `  -- step ${st}: ${steps[base]}${st.startsWith("10.") ? " (step 10: the same for Alice)" : ""}` : "";
-    if (head) console.log(head);
-    last = st;
+    // each step's heading once, where it first happens (provisional responses interleave)
+    if (!shown.has(st) && steps[base]) {
+      shown.add(st);
+      console.log(`  -- step ${st}: ${steps[base]}${st.startsWith("10.") ? " (step 10: the same for Alice)" : ""}`);
+    }
     const body = r.proto === "msrp" ? (r.bytes.toString("latin1").match(/\r\n\r\n([\s\S]*?)\r\n-------/)?.[1] ?? "") : "";
     const text = body.split("\r\n\r\n").pop() ?? "";
     console.log(`  ${String(st).padStart(5)}  ${r.from.padStart(5)} -> ${r.to.padEnd(5)} ${r.proto.toUpperCase().padEnd(4)} ${r.line.slice(0, 70)}${text && text.length < 60 ? `   "${text}"` : ""}`);

@@ -11,7 +11,9 @@
 // final (assembly/server/proxy.ts), so 100 calls at full rate pass on a fresh server; beyond
 // TXN_MAX records (or the message arena) it answers 503 + Retry-After (§21.5.4).
 // Last, a hand-written INVITE proxied by our server is answered 200 by a sipp uas (sipp accepting
-// the bytes our server forwards).
+// the bytes our server forwards); and our agent's UA role (host/ua.ts) calls a sipp uas through
+// our server: answered (our ACK leaves on the route set), hung up (BYE, 200) -> ended, and sipp
+// counts the call successful (its uas scenario needs the ACK and the BYE: -m 1, exit 0).
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -20,6 +22,7 @@ import path from "node:path";
 import { startServer, type RunningServer } from "../../host/server.ts";
 import { UdpUA, TcpUA, build, hdr, type UA } from "../integration/sipua.ts";
 import { haveTool, freePort, runBounded, registerByHand, type Run } from "./tools.ts";
+import { startUa } from "../../host/ua.ts";
 
 const have = haveTool("sipp", ["-v"], "sip-tester");
 const CALLS = { u1: 100, t1: 100 } as const;
@@ -105,6 +108,58 @@ for (const kind of ["UDP", "TCP"] as const) {
     } finally {
       uas.child.kill("SIGKILL");
       await u.close();
+    }
+  });
+}
+
+for (const kind of ["UDP", "TCP"] as const) {
+  test(`a sipp uas answers an INVITE from our agent's UA role through our server over ${kind}`, { skip: !have, timeout: 30_000 }, async () => {
+    const t = kind === "UDP" ? "u1" : "t1";
+    const uasPort = await freePort();
+    const stat = path.join(dir, `uas-ua-${t}.csv`);
+    const uas = runBounded("sipp", sippArgs("uas", t, uasPort, stat, ["-m", "1"]), 25_000, dir);
+    await new Promise((r) => setTimeout(r, 300));
+    const user = `sippua${t}`;
+    assert.equal(await registerByHand(srv, srv.sip, user, `sip:${user}@127.0.0.1:${uasPort}${t === "t1" ? ";transport=tcp" : ""}`), 200);
+    const events: Array<Record<string, unknown>> = [];
+    const ua = await startUa({ aor: `sip:alice@${srv.sip}`, server: srv.sip, listen: "127.0.0.1:0",
+      transport: kind === "UDP" ? "udp" : "tcp", expires: 300, onEvent: (e) => events.push(e) });
+    const wait = async (name: string, ms = 5000) => {
+      const t0 = Date.now();
+      for (;;) {
+        const e = events.find((x) => x.event === name);
+        if (e) return e;
+        if (Date.now() - t0 > ms) throw new Error(`no ${name} event; got ${JSON.stringify(events)}\n${summary({ code: null, signal: null, stdout: "", stderr: "" })}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    try {
+      await wait("registered");
+      const sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 7394 TCP/MSRP *\r\na=accept-types:message/cpim\r\n";
+      const call = ua.call(`sip:${user}@${srv.sip}`, sdp);
+      assert.ok(call >= 0, `call handle ${call}`);
+      const ans = await wait("answered");
+      assert.equal(ans.call, call);
+      // sipp's built-in uas does not copy Record-Route into its 200 (its scenario has no
+      // [last_Record-Route:]; RFC 3261 §12.1.1 says the UAS MUST): our route set is empty
+      // (§12.1.2) and the ACK/BYE still go through our server, the outbound proxy (§8.1.2)
+      assert.equal(ans.routes, 0, "sipp's 200 has no Record-Route");
+      assert.match(String(ans.sdp), /m=audio /, "sipp's SDP answer");
+      assert.equal(ua.stateOf(call), 2, "up (caller); the ACK is out");
+      await new Promise((r) => setTimeout(r, 100));      // sipp's scenario takes the ACK, then waits for BYE
+      assert.equal(ua.hangup(call), 0);
+      assert.deepEqual(await wait("ended"), { event: "ended", call, code: 200 });
+      assert.equal(ua.calls(), 0);
+      assert.deepEqual(events.filter((e) => e.event === "error"), []);
+      // sipp's uas: INVITE, 180, 200, ACK, BYE, 200 -> one successful call, exit 0 (after its timewait)
+      const r = await uas.done;
+      assert.equal(r.code, 0, `sipp uas: ${summary(r)}`);
+      const st = stats(stat);
+      assert.equal(st["SuccessfulCall(C)"], "1", `uas stats ${JSON.stringify(st)}`);
+      assert.equal(st["FailedCall(C)"], "0");
+    } finally {
+      uas.child.kill("SIGKILL");
+      await ua.close();
     }
   });
 }
