@@ -9,6 +9,7 @@
 //     "aor":..., "contacts":N}). Exit 0 on a signal, 1 when it cannot listen, 2 on usage errors.
 //   chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
 //        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
+//        [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]
 //     registers, then as host creates the chat and invites; otherwise accepts invitations. Each
 //     stdin line is sent to the chat ("/to AOR TEXT" privately), "/leave" leaves, EOF leaves and
 //     exits. --json: one JSON line per event: {"event":"registered"}, {"event":"invited","from"},
@@ -20,6 +21,10 @@
 //     Exit 0 after leaving, 1 when it cannot start, 2 on usage errors. --on-server (with --host):
 //     the chat is hosted on the IM server (`server --chat-rooms`): a room is requested from
 //     sip:chat@DOMAIN and it invites us and the --invite list.
+//     --msrp-relay msrp://HOST:PORT: every MSRP session goes through this RFC 4976 relay (e.g.
+//     Kamailio's msrp module; handsets behind NAT): the agent connects to it and AUTHs (digest
+//     with --msrp-relay-user/--msrp-relay-password when challenged) before it invites or answers;
+//     {"event":"relay","state":"ready","usePath":...} when done; a refused AUTH exits 1.
 //   server ... --chat-rooms   also host chat rooms (factory sip:chat@DOMAIN, host/rooms.ts);
 //     with --json the room lifecycle is printed too ({"event":"room"|"joined"|"left"|"ended","room":...}).
 import { readFileSync } from "node:fs";
@@ -33,7 +38,8 @@ import { createInterface } from "node:readline";
 const USAGE = `usage: simple-im-agent check <sip|msrp|sdp|cpim> [--stream N] [--transport udp|tcp] [--sessions ID,...] [--max-size N] FILE...
        simple-im-agent server --listen IP:PORT [--domain D] [--json] [--chat-rooms]
        simple-im-agent chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
-                            [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]`;
+                            [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
+                            [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]`;
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`simple-im-agent: ${msg}\n`);
@@ -121,6 +127,7 @@ const AOR_RE = /^sip:[^@\s<>;]+@[^@\s<>;]+$/;
 export function runChat(args: string[]): number | undefined {
   let aor: string | undefined, server: string | undefined, listen = "127.0.0.1:0", msrpListen: string | undefined;
   let pcap: string | undefined;
+  let msrpRelay: string | undefined, msrpRelayUser: string | undefined, msrpRelayPassword: string | undefined;
   let json = false, host = false, onServer = false, transport: "udp" | "tcp" = "udp";
   let invite: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -133,6 +140,9 @@ export function runChat(args: string[]): number | undefined {
     else if (a === "--invite") invite = (args[++i] ?? "").split(",").filter((x) => x.length > 0);
     else if (a === "--listen") listen = args[++i] ?? "";
     else if (a === "--msrp-listen") msrpListen = args[++i];
+    else if (a === "--msrp-relay") msrpRelay = args[++i] ?? "";
+    else if (a === "--msrp-relay-user") msrpRelayUser = args[++i] ?? "";
+    else if (a === "--msrp-relay-password") msrpRelayPassword = args[++i] ?? "";
     else if (a === "--pcap") {
       pcap = args[++i];
       if (!pcap) usage("--pcap needs a FILE");
@@ -150,6 +160,8 @@ export function runChat(args: string[]): number | undefined {
   if (invite.length > 0 && !host) usage("--invite needs --host");
   if (onServer && !host) usage("--on-server needs --host");
   for (const t of invite) if (!AOR_RE.test(t)) usage(`--invite: not an AOR: ${t}`);
+  if (msrpRelay !== undefined && !/^msrp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(;tcp)?$/.test(msrpRelay)) usage("--msrp-relay needs msrp://HOST:PORT");
+  if ((msrpRelayUser !== undefined || msrpRelayPassword !== undefined) && msrpRelay === undefined) usage("--msrp-relay-user/--msrp-relay-password need --msrp-relay");
 
   const say = (ev: ChatEvent) => {
     if (json) { process.stdout.write(JSON.stringify(ev) + "\n"); return; }
@@ -175,22 +187,28 @@ export function runChat(args: string[]): number | undefined {
     // let the last BYE / 200 leave the sockets, then stop
     setTimeout(() => { void agentRef?.close().then(() => process.exit(0)); }, 300);
   };
+  // invitations go out once registered AND started (with --msrp-relay, startChat resolves only
+  // after the relay's AUTH, which may come after the registration)
+  let registered = false;
+  const inviteOnce = () => {
+    if (!host || invited || !registered || !agentRef) return;
+    invited = true;
+    // --on-server: the IM server's chat factory hosts the room and invites us all
+    if (onServer) agentRef.requestRoom([aor!, ...invite]);
+    else for (const t of invite) agentRef.invite(t);
+  };
   const onEvent = (ev: ChatEvent) => {
     say(ev);
-    if (ev.event === "registered" && host && !invited) {
-      invited = true;
-      // --on-server: the IM server's chat factory hosts the room and invites us all
-      if (onServer) agentRef?.requestRoom([aor!, ...invite]);
-      else for (const t of invite) agentRef?.invite(t);
-    }
+    if (ev.event === "registered") { registered = true; inviteOnce(); }
     if (ev.event === "joined") {
       joined = true;
       while (queue.length > 0) sendLine(queue.shift()!);
     }
     if (leaving && (ev.event === "left" || ev.event === "ended")) finish();
   };
-  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap }).then((agent) => {
+  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap, msrpRelay, msrpRelayUser, msrpRelayPassword }).then((agent) => {
     agentRef = agent;
+    inviteOnce();
     if (!json) process.stderr.write(`simple-im-agent: ${aor} sip ${agent.sip} msrp ${agent.msrp}\n`);
     const rl = createInterface({ input: process.stdin });
     rl.on("line", (line) => {
