@@ -56,7 +56,7 @@ import {
   msrpSessionCreate, msrpSessionLocalUriPtr, msrpSessionLocalUriLen, msrpSessionSetRemote, msrpOnConnOpen,
   msrpOnConnClosed, msrpSessionClose, msrpOnStream, msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession,
   msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, MsrpAct,
-  msrpSessionConn, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
+  msrpSessionConn, msrpSendMessage, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
   msrpRelaySet, msrpRelayConnOpen, msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState,
 } from "../msrp/session";
 import {
@@ -112,6 +112,8 @@ const L_UP: i32 = 5;
 const L_LEAVING: i32 = 6;     // our BYE (or CANCEL) is out
 
 const IN_NONE: i32 = 0, IN_HDR: i32 = 1, IN_BODY: i32 = 2, IN_DROP: i32 = 3;
+/** Participant: a roster notice (application/conference-info+xml) being collected. */
+const IN_NOTICE: i32 = 4;
 
 /** The focus's handle of the host member (links use index + 1). */
 const HOST_MEMBER: u32 = 0x7fff;
@@ -133,6 +135,8 @@ class Link {
   /** Relay bytes not yet taken by every recipient (PEND), and whether the '$' is due. */
   pendLen: i32;
   pendLast: i32;
+  /** Participant: where the notice body starts in the collected bytes. */
+  noticeOff: i32;
   /** Participant: sender of the message being received (CPIM From URI). */
   fromLen: i32;
   relayCount: i32;
@@ -808,12 +812,11 @@ function drainFocus(now: f64): void {
     const x = focusAct(a);
     const kind = x.kind, to = x.to, about = x.about;
     if (kind == ChatActKind.Joined || kind == ChatActKind.Left) {
-      // the host's app is told (a room has no host member: its app is told once per change);
-      // gap: participants are not told (no RFC 4575 conference event package yet)
-      if (to != HOST_MEMBER) continue;   // a room's app is told in onAnswered / roomLeft
       // the member may be gone from the roster already (Left): its link keeps the AOR bytes
       if (about == 0 || about > <u32>CHAT_MEMBER_MAX) continue;
       const li = <i32>about - 1;
+      // participants are told with a roster notice over their MSRP session (RFC 4575 body)
+      if (to != HOST_MEMBER) { noticeSend(to, kind == ChatActKind.Joined, li, now); continue; }
       evMember(kind == ChatActKind.Joined ? "joined" : "left", "member", aorOf(li), linkAt(li).aorLen);
     } else if (kind == ChatActKind.Ended) {
       if (!ended) { ended = true; ev0("ended"); }
@@ -874,9 +877,10 @@ function drainMsrp(now: f64): void {
     if (op == MsrpAct.DeliverPiece) { if (i >= 0) onPiece(i, IDCOPY, idl, msrpActPtr(), msrpActLen(), now); continue; }
     if (op == MsrpAct.MessageDone) { if (i >= 0) onDone(i, now); continue; }
     if (op == MsrpAct.MessageAborted) { if (i >= 0) onAborted(i, code, now); continue; }
-    if (op == MsrpAct.SendFailed) { onSendFailed(i, code, now); continue; }
+    if (op == MsrpAct.SendFailed) { noticeFree(IDCOPY, idl); onSendFailed(i, code, now); continue; }
     if (op == MsrpAct.SessionLost) { if (i >= 0) onLost(i, now); continue; }
-    // MessageSent, ReportResult: nothing to do (streams are forgotten when written to the end)
+    if (op == MsrpAct.MessageSent) { noticeFree(IDCOPY, idl); continue; }
+    // ReportResult: nothing to do (streams are forgotten when written to the end)
   }
 }
 
@@ -934,6 +938,12 @@ function onPiece(i: i32, id: usize, idl: i32, p: usize, n: i32, now: f64): void 
   }
   if (l.inPhase == IN_DROP) return;
   if (l.inPhase == IN_BODY) { bodyPiece(i, p, n, now); return; }
+  if (l.inPhase == IN_NOTICE) {
+    const k = n < CHAT_HDR_CAP - l.hdrLen ? n : CHAT_HDR_CAP - l.hdrLen;
+    memory.copy(hdrOf(i) + <usize>l.hdrLen, p, <usize>k);
+    l.hdrLen += k;
+    return;
+  }
   // IN_HDR: collect until the CPIM header blocks are complete
   const room = CHAT_HDR_CAP - l.hdrLen;
   const take = n < room ? n : room;
@@ -962,6 +972,14 @@ function headerDone(i: i32, now: f64): bool {
       memory.copy(fromOf(i), hb + <usize>h.uriOff, <usize>fl); l.fromLen = fl;
     } else { l.fromLen = 0; }
     l.inPrivate = privateTo(hb, aorOf(i), l.aorLen) ? 1 : 0;
+    // a roster notice from the focus: collected whole (small), read at its end
+    if (CPIM.contentTypeIdx >= 0) {
+      const h = CPIM.h(CPIM.contentTypeIdx);
+      if (h.valLen >= CONF_CT.length && eqNoCase(hb + <usize>h.valOff, CONF_CT.length, CONF_CT)) {
+        l.inPhase = IN_NOTICE; l.noticeOff = contentOff;
+        return true;
+      }
+    }
     l.inPhase = IN_BODY;
     appStart(i, hb + <usize>contentOff, l.hdrLen - contentOff);
     return true;
@@ -1122,6 +1140,7 @@ function onDone(i: i32, now: f64): void {
     evError(400, "incomplete message/cpim from", aorOf(i), l.aorLen);
     return;
   }
+  if (l.inPhase == IN_NOTICE) { noticeRead(hdrOf(i) + <usize>l.noticeOff, l.hdrLen - l.noticeOff); l.inPhase = IN_NONE; return; }
   if (l.inPhase != IN_BODY) { l.inPhase = IN_NONE; return; }
   finishIn(i, true, now);
 }
@@ -1247,3 +1266,104 @@ export function chatMembers(): i32 {
   return n;
 }
 export function chatSending(): bool { return sendActive; }
+
+// ---- roster notices (RFC 4575 conference-info, carried in message/cpim over MSRP) ----------------
+//
+// RFC 7701 §5 lets the focus tell members who is in the room with the conference event package
+// (RFC 4575). We carry the same XML body, a partial update with one <user> per change, inside
+// message/cpim on the member's existing MSRP session instead of a SUBSCRIBE/NOTIFY dialog (no
+// extra SIP dialog per member on a handset). A participant turns each <user> into a
+// "joined" (state full/partial) or "left" (state deleted) event.
+
+const CONF_CT = "application/conference-info+xml";
+const NOTICE_SLOTS: i32 = 4;
+const NOTICE_CAP: i32 = 768;
+const NOTICES: usize = memory.data(CHAT_MEMBER_MAX * 4 * 768, 8);
+/** Per slot: i32 state (0 free, 1 in flight) + 16-byte Message-ID. */
+const NOTICE_META: usize = memory.data(CHAT_MEMBER_MAX * 4 * 20, 8);
+let noticeVersion: u32 = 0;
+let noticeDropped: u32 = 0;
+
+function noticeMeta(t: i32, k: i32): usize { return NOTICE_META + <usize>((t * NOTICE_SLOTS + k) * 20); }
+
+/** Tells member `to` (a focus handle) that link `about` joined or left. */
+function noticeSend(to: u32, joined: bool, about: i32, now: f64): void {
+  const t = linkByMember(to);
+  if (t < 0 || linkAt(t).state != L_UP || linkAt(t).sess < 0) return;
+  let k = -1;
+  for (let j = 0; j < NOTICE_SLOTS; j++) if (load<i32>(noticeMeta(t, j)) == 0) { k = j; break; }
+  if (k < 0) { noticeDropped++; return; }   // four notices in flight already: this one is lost (counted)
+  const d = NOTICES + <usize>((t * NOTICE_SLOTS + k) * NOTICE_CAP);
+  const al = linkAt(about).aorLen, tl = linkAt(t).aorLen;
+  if (2 * selfLen + al + tl + 400 > NOTICE_CAP) { noticeDropped++; return; }
+  let n = putLit(d, 0, "From: <");
+  memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
+  n = putLit(d, n, ">\r\nTo: <");
+  memory.copy(d + <usize>n, aorOf(t), <usize>tl); n += tl;
+  n = putLit(d, n, ">\r\n\r\nContent-Type: application/conference-info+xml\r\n\r\n");
+  n = putLit(d, n, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<conference-info xmlns=\"urn:ietf:params:xml:ns:conference-info\" entity=\"");
+  memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
+  n = putLit(d, n, "\" state=\"partial\" version=\"");
+  noticeVersion++;
+  n += putU32(d + <usize>n, noticeVersion);
+  n = putLit(d, n, "\"><users><user entity=\"");
+  memory.copy(d + <usize>n, aorOf(about), <usize>al); n += al;
+  n = putLit(d, n, joined ? "\" state=\"full\"/></users></conference-info>\r\n" : "\" state=\"deleted\"/></users></conference-info>\r\n");
+  const m = noticeMeta(t, k);
+  store<u8>(m + 4, 110); store<u8>(m + 5, 116);            // "nt" + 14 hex
+  const v = rnd64();
+  for (let j = 0; j < 14; j++) { const x = <u32>((v >> (<u64>(4 * j))) & 15); store<u8>(m + 6 + <usize>j, <u8>(x < 10 ? 48 + x : 87 + x)); }
+  if (msrpSendMessage(linkAt(t).sess, m + 4, 16, B_CPIM, CPIM_CT.length, d, n, 0, 0, now) != 0) { noticeDropped++; return; }
+  store<i32>(m, 1);
+}
+
+function putU32(d: usize, v: u32): i32 {
+  let k = 1; let x = v;
+  while (x >= 10) { x /= 10; k++; }
+  let y = v;
+  for (let j = k - 1; j >= 0; j--) { store<u8>(d + <usize>j, <u8>(48 + y % 10)); y /= 10; }
+  return k;
+}
+
+/** MESSAGE_SENT / SEND_FAILED for a notice: its slot is free again. */
+function noticeFree(id: usize, idl: i32): void {
+  if (idl != 16 || load<u8>(id) != 110 || load<u8>(id + 1) != 116) return;
+  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
+    for (let k = 0; k < NOTICE_SLOTS; k++) {
+      const m = noticeMeta(t, k);
+      if (load<i32>(m) != 0 && memory.compare(m + 4, id, 16) == 0) { store<i32>(m, 0); return; }
+    }
+  }
+}
+
+/** Offset of s in [p, p+n) at or after `from`, or -1. */
+function findLit(p: usize, n: i32, from: i32, s: string): i32 {
+  const l = s.length;
+  for (let i = from; i + l <= n; i++) {
+    let ok = true;
+    for (let j = 0; j < l; j++) if (<u32>load<u8>(p + <usize>(i + j)) != <u32>s.charCodeAt(j)) { ok = false; break; }
+    if (ok) return i;
+  }
+  return -1;
+}
+
+/** Reads the <user entity=".." state=".."> elements of a conference-info body into events. */
+function noticeRead(p: usize, n: i32): void {
+  let at = 0;
+  for (let g = 0; g < 16; g++) {
+    const u = findLit(p, n, at, "<user ");
+    if (u < 0) return;
+    let e = findLit(p, n, u, ">");
+    if (e < 0) return;
+    at = e + 1;
+    const es = findLit(p, e, u, "entity=\"");
+    if (es < 0) continue;
+    const ev = findLit(p, e, es + 8, "\"");
+    if (ev < 0 || ev - (es + 8) <= 0 || ev - (es + 8) > CHAT_AOR_CAP) continue;
+    const ss = findLit(p, e, u, "state=\"");
+    const deleted = ss >= 0 && findLit(p, e, ss, "state=\"deleted\"") == ss;
+    const ep = p + <usize>(es + 8), el = ev - (es + 8);
+    if (el == selfLen && memory.compare(ep, SELF, <usize>selfLen) == 0) continue;
+    evMember(deleted ? "left" : "joined", "member", ep, el);
+  }
+}

@@ -184,6 +184,10 @@ export function assertChatFlow(f: FlowResult, ex: FlowExpect = {}): void {
   const tomInv = idx(f, f.marks["invite-Tom"], (r) => r.from === "S" && r.to === "Tom" && r.line.startsWith("INVITE "), "INVITE at Tom");
   assertInDialog(R[bye], hvals(R[tomInv], "record-route"), uriOf(hvals(R[tomInv], "contact", "m")[0] ?? ""), "step 15 BYE Tom->S");
   assert.ok(bob.events.some((e) => e.event === "left" && e.member === tom.aor));
+  // the others are told (RFC 4575 roster notice over MSRP): Alice learns Tom left, and Tom
+  // had learnt that Alice joined
+  assert.equal(alice.events.filter((e) => e.event === "left" && e.member === tom.aor).length, 1, "Alice is told Tom left");
+  assert.equal(tom.events.filter((e) => e.event === "joined" && e.member === alice.aor).length, 1, "Tom is told Alice joined");
   assert.ok(!alice.events.slice(0, alice.events.findIndex((e) => e.event === "message" && e.text === "still here") + 1).some((e) => e.event === "ended"));
   assert.equal(count(bob, "still here"), 1, "the chat lives on with Bob and Alice");
   assert.equal(count(tom, "still here"), 0, "Tom is gone");

@@ -63,6 +63,7 @@ for (const transport of ["udp", "tcp"] as const) {
     const bye = idx(f, f.marks.leave, (r) => r.from === "Tom" && r.line.startsWith("BYE sip:chat-1@"), "BYE Tom->S");
     idx(f, bye, (r) => r.from === "S" && r.to === "Room" && r.line.startsWith("BYE "), "BYE S->Room");
     assert.ok(host.events.some((e) => e.event === "left" && (e as { member: string }).member === tom.aor));
+    for (const m of [bob, alice]) assert.equal(m.events.filter((e) => e.event === "left" && (e as { member: string }).member === tom.aor).length, 1, `${m.name} is told Tom left`);
     once(bob, "still here", alice.aor);
     assert.equal(messages(tom).filter((e) => e.text === "still here").length, 0);
     // Bob leaves: one member left, the room ends the chat: BYE Room -> S -> Alice, 200 back
