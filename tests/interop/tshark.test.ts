@@ -8,47 +8,19 @@
 // return early on a dev machine (as tests/build/wasi.test.ts does for wasm2c).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer, type RunningServer } from "../../host/server.ts";
 import { UdpUA, TcpUA, build, hdr, values, type UA, type Msg } from "../integration/sipua.ts";
+import { capture } from "./tshark_fields.ts";
 import { haveTool, freePort } from "./tools.ts";
 
 const DOMAIN = "example.test";
 let n = 0;
 const uniq = (p: string) => `${p}${++n}${Math.random().toString(36).slice(2, 8)}`;
 
-/** Starts tshark on lo for `filter`; resolves once it is capturing. "Capturing on" comes before the
- *  capture child has started ("Capture started." follows ~30 ms later, tshark 4.0): wait for the
- *  latter, or 500 ms after the former, plus a margin. */
-async function capture(filter: string, file: string): Promise<{ stop(): Promise<void> }> {
-  const p = spawn("tshark", ["-i", "lo", "-f", filter, "-w", file], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  const closed = new Promise<void>((res) => p.on("close", () => res()));
-  const killer = setTimeout(() => p.kill("SIGKILL"), 30_000);
-  await new Promise<void>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`tshark did not start capturing: ${err}`)), 10_000);
-    let armed = false;
-    const go = () => { clearTimeout(t); setTimeout(res, 200); };
-    p.stderr!.on("data", (d) => {
-      err += d;
-      if (armed) return;
-      if (err.includes("Capture started")) { armed = true; go(); }
-      else if (err.includes("Capturing on")) { armed = true; setTimeout(go, 300); }
-    });
-    p.on("close", (code) => { clearTimeout(t); rej(new Error(`tshark exited ${code}: ${err}`)); });
-  });
-  return {
-    async stop() {
-      await new Promise((r) => setTimeout(r, 300));   // the last packets reach the capture
-      p.kill("SIGINT");
-      await closed;
-      clearTimeout(killer);
-    },
-  };
-}
 
 function via(u: UA, branch: string): string { return `Via: SIP/2.0/${u.transport} 127.0.0.1:${u.localPort()};branch=${branch};rport`; }
 function contact(u: UA, user: string): string { return `sip:${user}@127.0.0.1:${u.localPort()}${u.transport === "TCP" ? ";transport=tcp" : ""}`; }

@@ -13,42 +13,14 @@
 // return early on a dev machine (as tests/interop/tshark.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runChatFlow } from "../../host/chatflow.ts";
 import { splitAddr } from "../../host/shim.ts";
 import { haveTool } from "./tools.ts";
-import { decode, assertClean, sipKeys, msrpKeys, keyOf, rawMsrpLines } from "./tshark_fields.ts";
+import { decode, assertClean, sipKeys, msrpKeys, keyOf, rawMsrpLines, capture } from "./tshark_fields.ts";
 
-/** Starts tshark on lo for `filter` (as in tshark.test.ts: wait for "Capture started"). */
-async function capture(filter: string, file: string): Promise<{ stop(): Promise<void> }> {
-  const p = spawn("tshark", ["-i", "lo", "-f", filter, "-w", file], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  const closed = new Promise<void>((res) => p.on("close", () => res()));
-  const killer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-  await new Promise<void>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`tshark did not start capturing: ${err}`)), 10_000);
-    let armed = false;
-    const go = () => { clearTimeout(t); setTimeout(res, 200); };
-    p.stderr!.on("data", (d) => {
-      err += d;
-      if (armed) return;
-      if (err.includes("Capture started")) { armed = true; go(); }
-      else if (err.includes("Capturing on")) { armed = true; setTimeout(go, 300); }
-    });
-    p.on("close", (code) => { clearTimeout(t); rej(new Error(`tshark exited ${code}: ${err}`)); });
-  });
-  return {
-    async stop() {
-      await new Promise((r) => setTimeout(r, 300));   // the last packets reach the capture
-      p.kill("SIGINT");
-      await closed;
-      clearTimeout(killer);
-    },
-  };
-}
 
 for (const transport of ["udp", "tcp"] as const) {
   test(`tshark decodes every SIP and MSRP message of the chat flow cleanly (SIP over ${transport})`, { timeout: 60_000 }, async () => {

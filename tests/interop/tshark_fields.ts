@@ -4,7 +4,7 @@
 // Call-ID|CSeq|start line; MSRP: the start line, which holds the transaction id). Used by
 // tests/interop/tshark_chat.test.ts and tests/host/pcap.test.ts.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 const FIELDS = ["frame.number", "tcp.srcport", "udp.srcport", "sip.Call-ID", "sip.CSeq", "sip.Request-Line", "sip.Status-Line",
   "msrp.transaction.id", "msrp.request.line", "msrp.response.line", "_ws.malformed", "_ws.expert.severity", "_ws.expert.message"] as const;
@@ -76,4 +76,34 @@ export function rawMsrpLines(file: string, ports: number[]): Set<string> {
     for (const m of text.matchAll(/(?:^|\r\n-------[^\r]*\r\n)(MSRP [A-Za-z0-9.+%=-]+ (?:[A-Z]+|\d{3}[^\r]*))\r\n/g)) out.add(m[1]);
   }
   return out;
+}
+
+/** Starts tshark on lo for `filter`, writing `file`; resolves once it is capturing. "Capturing on"
+ *  comes before the capture child has started ("Capture started." follows ~30 ms later, tshark
+ *  4.0): wait for the latter, or 300 ms after the former, plus a margin. */
+export async function capture(filter: string, file: string, maxMs = 60_000): Promise<{ stop(): Promise<void> }> {
+  const p = spawn("tshark", ["-i", "lo", "-f", filter, "-w", file], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  const closed = new Promise<void>((res) => p.on("close", () => res()));
+  const killer = setTimeout(() => p.kill("SIGKILL"), maxMs);
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`tshark did not start capturing: ${err}`)), 10_000);
+    let armed = false;
+    const go = () => { clearTimeout(t); setTimeout(res, 200); };
+    p.stderr!.on("data", (d) => {
+      err += d;
+      if (armed) return;
+      if (err.includes("Capture started")) { armed = true; go(); }
+      else if (err.includes("Capturing on")) { armed = true; setTimeout(go, 300); }
+    });
+    p.on("close", (code) => { clearTimeout(t); rej(new Error(`tshark exited ${code}: ${err}`)); });
+  });
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));   // the last packets reach the capture
+      p.kill("SIGINT");
+      await closed;
+      clearTimeout(killer);
+    },
+  };
 }
