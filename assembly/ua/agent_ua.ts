@@ -782,8 +782,10 @@ function cmdHangup(i: i32, now: f64): i32 {
 
 /** In-dialog requests go to the server (first route); over TCP reuse the flow the call came on. */
 function peerOrServer(i: i32): u32 {
-  const p = callAt(i).peer;
-  if (p != PEER_NONE && peerIsStream(p) && peerConn(p) >= 0) return p;
+  // Requests go to the server's own address (its listening port), over our connection to it:
+  // a connection the server opened to us is used only for responses to what came on it
+  // (RFC 3261 §18.1.1 picks the connection by destination; reusing the server's connection for
+  // our requests would need RFC 5923 connection reuse, which we do not negotiate).
   return serverPeer();
 }
 
