@@ -35,6 +35,9 @@ export interface ChatOptions {
   host?: boolean;
   /** With host: a server-hosted room (the focus is not a member; host/rooms.ts runs these). */
   room?: boolean;
+  /** With host: offer without a=setup like a plain RFC 4975 endpoint (the host then connects
+   *  after the answer) instead of RFC 6135 a=setup:passive (participants connect first). */
+  offerNoSetup?: boolean;
   /** Participant: accept invitations without asking (default true). */
   autoAccept?: boolean;
   /** REGISTER interval to ask for, seconds (default: the core's). */
@@ -148,7 +151,7 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   opt.wire?.tap.name(msrp, opt.wire.me);
   io.serveMsrp(ms, (addr) => shim.invoke([enc(addr)], ([al]) => x.onMsrpAccept(al)));
 
-  const flags = (opt.host ? 1 : 0) | (opt.autoAccept === false ? 0 : 2) | (opt.host && opt.room ? 4 : 0);
+  const flags = (opt.host ? 1 : 0) | (opt.autoAccept === false ? 0 : 2) | (opt.host && opt.room ? 4 : 0) | (opt.host && opt.offerNoSetup ? 8 : 0);
   const seed = crypto.getRandomValues(new Uint32Array(2));
   const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(sip), enc(msrp)],
     ([a, s, l, mm], now) => x.chatInit(a, s, l, mm, useTcp ? 1 : 0, opt.expires ?? 0, flags, seed[0], seed[1], now));

@@ -16,6 +16,9 @@ export interface FlowOptions {
    *  at Bob's request and invites Bob, Tom and Alice; Bob is a participant. Needs the
    *  embedded server (no `server`). */
   serverHosted?: boolean;
+  /** Bob offers without a=setup (plain RFC 4975): participants answer a=setup:passive at once
+   *  and Bob connects to them after the answer. */
+  offerNoSetup?: boolean;
   /** Also send a message of this many bytes from Alice (e.g. 1 MiB). */
   bigMessage?: number;
   /** Also record what the agents receive (an external server's sends are seen only that way;
@@ -80,7 +83,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
     const m: Member = { name, aor: `sip:${name.toLowerCase()}@${domain}`, agent: undefined as unknown as ChatAgent, events: [] };
     const viaRelay = opt.msrpRelay !== undefined && (name === "Tom" || name === "Alice");
     m.agent = await startChat({
-      aor: m.aor, server: server!, transport, host,
+      aor: m.aor, server: server!, transport, host, offerNoSetup: host && opt.offerNoSetup,
       ...(viaRelay ? { msrpRelay: opt.msrpRelay, msrpRelayUser: opt.msrpRelayUser, msrpRelayPassword: opt.msrpRelayPassword } : {}),
       wire: { tap, me: name },
       onEvent: (e) => { m.events.push(e); if (e.event !== "message") log(`    ${name.padEnd(5)} event ${JSON.stringify(e)}`); },

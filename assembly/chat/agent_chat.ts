@@ -29,9 +29,8 @@
 // App events (JSON EVENT records): registered, invited{from}, joined{member}, message{from,id,
 // bytes[,private]}, left{member}, ended, error{code,reason}.
 //
-// Gaps (documented in the issue notes): participants are not told of joins/leaves of others
-// (no conference event package, RFC 4575, yet); an answer without a=setup (RFC 4975 default:
-// the offerer connects) is refused with 488; a CPIM header block larger than CHAT_HDR_CAP or a
+// Gaps (documented in the issue notes): a member that joins is told of later roster changes
+// (RFC 4575 notices over MSRP), not of the members already there; a CPIM header block larger than CHAT_HDR_CAP or a
 // message that is not message/cpim is dropped (the MSRP 200 was already sent) with an error
 // event at the host; relays of two members sending large messages to each other at the same
 // time wait on each other until the 30 s MSRP timeout.
@@ -56,7 +55,7 @@ import {
   msrpSessionCreate, msrpSessionLocalUriPtr, msrpSessionLocalUriLen, msrpSessionSetRemote, msrpOnConnOpen,
   msrpOnConnClosed, msrpSessionClose, msrpOnStream, msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession,
   msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, MsrpAct,
-  msrpSessionConn, msrpSendMessage, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
+  msrpSessionConn, msrpSendMessage, msrpSessionSetActive, msrpSessionState, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
   msrpRelaySet, msrpRelayConnOpen, msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState,
 } from "../msrp/session";
 import {
@@ -77,6 +76,9 @@ export const CHAT_AUTO_ACCEPT: i32 = 2;
 /** With CHAT_HOST: a server-hosted room (seed step 1, "hosted on the IM Server as well"): the
  *  focus is not a member itself; the room ends when fewer than two members remain. */
 export const CHAT_ROOM: i32 = 4;
+/** With CHAT_HOST: offer without a=setup, as a plain RFC 4975 endpoint does (the offerer then
+ *  connects after the answer, §5.4) — for peers that do not do RFC 6135, and to test that path. */
+export const CHAT_OFFER_NO_SETUP: i32 = 8;
 
 /** Results of the chat commands (0 = ok). */
 export const enum ChatCmdErr {
@@ -137,6 +139,8 @@ class Link {
   pendLast: i32;
   /** Participant: where the notice body starts in the collected bytes. */
   noticeOff: i32;
+  /** Participant: the offerer connects to us (offer a=setup:active or none, RFC 4975 §5.4). */
+  passive: i32;
   /** Participant: sender of the message being received (CPIM From URI). */
   fromLen: i32;
   relayCount: i32;
@@ -318,6 +322,7 @@ export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i
   if (r != 0) { uaSetJsonEvents(true); return r + 100; }
   isHost = (flags & CHAT_HOST) != 0;
   isRoom = false;
+  offerNoSetup = (flags & CHAT_OFFER_NO_SETUP) != 0;
   autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) { linkAt(i).state = L_FREE; store<i32>(sendAt(i), -1); }
   focusReset();
@@ -359,7 +364,7 @@ function buildSdp(i: i32, setup: i32): i32 {
   a.maxSize = 0;
   // RFC 4976 §5.1: through a relay our a=path is its Use-Path, then our URI
   a.pathLen = msrpSessionPath(l.sess); a.pathPtr = msrpSessionPathPtr();
-  a.setup = setup; a.connection = SdpConn.New;
+  a.setup = setup; a.connection = setup == SdpSetup.None ? SdpConn.None : SdpConn.New;
   a.fpLen = 0;
   return buildMsrpSdp(SDPBUF, 1536, a);
 }
@@ -437,7 +442,7 @@ export function chatInvite(p: usize, n: i32, now: f64): i32 {
   l.sess = newSession(false);
   if (l.sess < 0) return ChatCmdErr.Msrp;
   l.state = L_INVITING;
-  const sl = buildSdp(i, SdpSetup.Passive);
+  const sl = buildSdp(i, offerNoSetup ? SdpSetup.None : SdpSetup.Passive);
   if (sl <= 0) { linkFree(i); return ChatCmdErr.Msrp; }
   if (focusInvite(chat, <u32>(i + 1), aorOf(i), n) != 0) { linkFree(i); return ChatCmdErr.BadArg; }
   const c = uaCallStart(aorOf(i), n, SDPBUF, sl, now);
@@ -684,15 +689,19 @@ function onInvited(call: i32, sdp: usize, sdpLen: i32, from: usize, fromLen: i32
   if (k < 0 || !acceptsCpim(sdp, k)) { uaCallReject(call, 488, now); return; }
   const m = SDPV.m(k);
   const setup = m.setup != SdpSetup.None ? m.setup : SDPV.setup;
-  // RFC 6135: we connect when the offerer is passive or actpass; an active offerer would connect to us
-  if (setup != SdpSetup.Passive && setup != SdpSetup.ActPass) { uaCallReject(call, 488, now); return; }
+  // RFC 6135 §4.1: we connect when the offerer is passive or actpass (the seed's order: bind
+  // before 200 OK); an active offerer — or one without a=setup, RFC 4975 §5.4's default —
+  // connects to us after our answer; holdconn is not a chat (488)
+  if (setup == SdpSetup.HoldConn) { uaCallReject(call, 488, now); return; }
+  const weConnect = setup == SdpSetup.Passive || setup == SdpSetup.ActPass;
   const i = linkNew();
   if (i < 0) { uaCallReject(call, 486, now); return; }
   const l = linkAt(i);
   l.call = call;
   const fl = fromLen < CHAT_AOR_CAP ? fromLen : CHAT_AOR_CAP;
   memory.copy(aorOf(i), from, <usize>fl); l.aorLen = fl;
-  l.sess = newSession(true);
+  l.sess = newSession(weConnect);
+  l.passive = weConnect ? 0 : 1;
   if (l.sess < 0 || msrpSessionSetRemotePending(i, sdp + <usize>m.pathOff, m.pathLen) < 0) {
     uaCallReject(call, 500, now); linkFree(i); return;
   }
@@ -711,7 +720,8 @@ function msrpSessionSetRemotePending(i: i32, p: usize, n: i32): i32 {
   return 0;
 }
 
-/** Seed step 4: connect to the host's path and bind with an empty SEND. */
+/** Seed step 4: connect to the host's path and bind with an empty SEND. With an active
+ *  offerer (or none said, RFC 4975 default) we answer at once and wait for its bind instead. */
 function startBinding(i: i32, now: f64): void {
   const l = linkAt(i);
   l.state = L_BINDING;
@@ -720,6 +730,17 @@ function startBinding(i: i32, now: f64): void {
     uaCallReject(l.call, 488, now);
     evError(488, "unusable MSRP path from", aorOf(i), l.aorLen);
     linkFree(i);
+    return;
+  }
+  if (l.passive != 0) {
+    const sl = buildSdp(i, SdpSetup.Passive);
+    if (sl <= 0 || uaCallAccept(l.call, SDPBUF, sl, now) != 0) {
+      evError(500, "could not answer", aorOf(i), l.aorLen);
+      uaCallReject(l.call, 500, now);
+      linkFree(i);
+      return;
+    }
+    l.state = L_ANSWERED;
   }
 }
 
@@ -733,7 +754,13 @@ function onAnswered(call: i32, sdp: usize, sdpLen: i32, now: f64): void {
   if (ok) {
     const m = SDPV.m(k);
     const setup = m.setup != SdpSetup.None ? m.setup : SDPV.setup;
-    ok = setup == SdpSetup.Active;   // we offered passive (RFC 6135 §4.1); see the gaps above
+    // we offered passive (RFC 6135 §4.1): an active answerer connects to us (the seed's order).
+    // An answer without a=setup (a plain RFC 4975 peer) or a passive one leaves the connecting
+    // to us, the offerer (RFC 4975 §5.4): connect now, unless its bind already arrived.
+    ok = setup != SdpSetup.HoldConn;
+    if (ok && setup != SdpSetup.Active && msrpSessionState(l.sess) == 1 /* Idle: no bind yet */) {
+      ok = msrpSessionSetActive(l.sess, true) == 0;
+    }
     if (ok) ok = msrpSessionSetRemote(l.sess, sdp + <usize>m.pathOff, m.pathLen, now) == 0;
   }
   if (!ok) {
@@ -805,6 +832,7 @@ function onInviteFailed(call: i32, code: i32, now: f64): void {
 // ---- focus actions ------------------------------------------------------------------------------
 
 let isRoom = false;
+let offerNoSetup = false;
 /** Performs the focus's actions; call once right after each focus call (it keeps its list until the next). */
 function drainFocus(now: f64): void {
   const n = focusActCount();

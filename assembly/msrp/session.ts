@@ -925,6 +925,19 @@ export function msrpSessionSetRemoteMaxSize(h: i32, n: u64): i32 {
 }
 
 /**
+ * Switches who connects before the peer's path is set (RFC 6135 §4 / RFC 4975 §5.4: the SDP
+ * answer decides; an answer without a=setup leaves the offerer active). Only while the session
+ * has no connection and no remote path yet. 0 or -1 (BadState).
+ */
+export function msrpSessionSetActive(h: i32, active: bool): i32 {
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (s.conn >= 0 || s.remoteLen > 0 || s.state != MsrpSessState.Idle) { lastErr = MsrpSessErr.BadState; return -1; }
+  s.active = active ? 1 : 0;
+  return 0;
+}
+
+/**
  * The peer's a=path (relays first, then the peer, §8). Active side: queues CONNECT to the
  * first hop (§5.4, §6.2: host and port of that URI). Passive side: stored for the From-Path
  * check; if a bind came first (provisional path), both must name the same endpoint.
