@@ -732,16 +732,20 @@ function startBinding(i: i32, now: f64): void {
     linkFree(i);
     return;
   }
-  if (l.passive != 0) {
-    const sl = buildSdp(i, SdpSetup.Passive);
-    if (sl <= 0 || uaCallAccept(l.call, SDPBUF, sl, now) != 0) {
-      evError(500, "could not answer", aorOf(i), l.aorLen);
-      uaCallReject(l.call, 500, now);
-      linkFree(i);
-      return;
-    }
-    l.state = L_ANSWERED;
+  if (l.passive != 0) answerInvite(i, SdpSetup.Passive, now);
+}
+
+/** Participant: 200 OK with our SDP answer (a=path, a=setup) for link i's invitation. */
+function answerInvite(i: i32, setup: i32, now: f64): void {
+  const l = linkAt(i);
+  const n = buildSdp(i, setup);
+  if (n <= 0 || uaCallAccept(l.call, SDPBUF, n, now) != 0) {
+    evError(500, "could not answer", aorOf(i), l.aorLen);
+    uaCallReject(l.call, 500, now);
+    linkFree(i);
+    return;
   }
+  l.state = L_ANSWERED;
 }
 
 /** Host: the invitee's 200 OK (seed step 7); the ACK went out already (step 8). */
@@ -916,14 +920,7 @@ function drainMsrp(now: f64): void {
 function onBound(i: i32, now: f64): void {
   const l = linkAt(i);
   if (isHost || l.state != L_BINDING) return;
-  const n = buildSdp(i, SdpSetup.Active);
-  if (n <= 0 || uaCallAccept(l.call, SDPBUF, n, now) != 0) {
-    evError(500, "could not answer", aorOf(i), l.aorLen);
-    uaCallReject(l.call, 500, now);
-    linkFree(i);
-    return;
-  }
-  l.state = L_ANSWERED;
+  answerInvite(i, SdpSetup.Active, now);
 }
 
 function onSendFailed(i: i32, code: i32, now: f64): void {
