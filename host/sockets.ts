@@ -38,7 +38,7 @@ export class SocketHost {
         if (this.wire) {
           const peer = addrText(sock.remoteAddress ?? this.connTarget.get(conn) ?? "", sock.remotePort ?? 0);
           this.wire.tap.record(this.wire.me, sock.remotePort ? peer : (this.connTarget.get(conn) ?? "?"),
-            conn >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", bytes);
+            conn >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", bytes, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
         }
         if (this.packets) {
           // before 'connect' the local end is unknown: report the send once it is
@@ -53,7 +53,10 @@ export class SocketHost {
         sock.setNoDelay(true);
         this.connTarget.set(conn, addr);
         sock.once("connect", () => {
-          if (this.wire) this.wire.tap.name(addrText(sock.localAddress ?? "", sock.localPort ?? 0), this.wire.me);
+          if (this.wire) {
+            this.wire.tap.nameConn(addrText(sock.localAddress ?? "", sock.localPort ?? 0),
+              addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0), this.wire.me);
+          }
         });
         this.attach(conn, sock);
       },
@@ -127,7 +130,7 @@ export class SocketHost {
       if (this.conns.get(id) !== sock) return;
       if (this.wire?.tap.receives) {
         this.wire.tap.received(this.wire.me, addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0),
-          id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", chunk, sock);
+          id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", chunk, sock, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
       }
       if (this.packets) this.streamPacket("in", id, sock, chunk);
       if (id >= MSRP_CONN_ID_BASE) this.feed(id, sock, chunk);

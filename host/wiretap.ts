@@ -96,10 +96,22 @@ export class WireTap {
   }
 
   name(addr: string, who: string): void { this.names.set(addr, who); }
-  nameOf(addr: string): string { return this.names.get(addr) ?? addr; }
+  /**
+   * Names the opener of a TCP connection by the connection's two ends: an ephemeral port alone
+   * is ambiguous (Linux gives the same local port to connections towards different peers).
+   */
+  nameConn(openerAddr: string, acceptorAddr: string, who: string): void { this.names.set(`${openerAddr}|${acceptorAddr}`, who); }
+  /** Who is at addr; `localAddr`: our end of the connection, to tell openers apart. */
+  nameOf(addr: string, localAddr?: string): string {
+    if (localAddr !== undefined) {
+      const c = this.names.get(`${addr}|${localAddr}`);
+      if (c !== undefined) return c;
+    }
+    return this.names.get(addr) ?? addr;
+  }
 
-  record(from: string, toAddr: string, proto: "sip" | "msrp", transport: "udp" | "tcp", bytes: Buffer): void {
-    this.push(from, this.nameOf(toAddr), proto, transport, bytes, undefined, toAddr);
+  record(from: string, toAddr: string, proto: "sip" | "msrp", transport: "udp" | "tcp", bytes: Buffer, localAddr?: string): void {
+    this.push(from, this.nameOf(toAddr, localAddr), proto, transport, bytes, undefined, toAddr);
   }
 
   /**
@@ -107,7 +119,7 @@ export class WireTap {
    * stream bytes are buffered under the `stream` key (e.g. the socket) and cut into messages.
    * No-op unless receives are on.
    */
-  received(me: string, fromAddr: string, proto: "sip" | "msrp", transport: "udp" | "tcp", bytes: Buffer, stream?: object): void {
+  received(me: string, fromAddr: string, proto: "sip" | "msrp", transport: "udp" | "tcp", bytes: Buffer, stream?: object, localAddr?: string): void {
     if (!this.receives) return;
     if (stream === undefined) { this.push(this.nameOf(fromAddr), me, proto, transport, bytes, "in", fromAddr); return; }
     let st = this.rx.get(stream);
@@ -118,7 +130,7 @@ export class WireTap {
       if (ka > 0) { st.buf = st.buf.subarray(ka); continue; }
       const n = messageLength(proto, st.buf);
       if (n < 0) break;
-      this.push(this.nameOf(fromAddr), me, proto, transport, Buffer.from(st.buf.subarray(0, n)), "in", fromAddr);
+      this.push(this.nameOf(fromAddr, localAddr), me, proto, transport, Buffer.from(st.buf.subarray(0, n)), "in", fromAddr);
       st.buf = st.buf.subarray(n);
     }
   }

@@ -29,8 +29,7 @@
 // App events (JSON EVENT records): registered, invited{from}, joined{member}, message{from,id,
 // bytes[,private]}, left{member}, ended, error{code,reason}.
 //
-// Gaps (documented in the issue notes): a member that joins is told of later roster changes
-// (RFC 4575 notices over MSRP), not of the members already there; a CPIM header block larger than CHAT_HDR_CAP or a
+// Gaps (documented in the issue notes): a CPIM header block larger than CHAT_HDR_CAP or a
 // message that is not message/cpim is dropped (the MSRP 200 was already sent) with an error
 // event at the host; relays of two members sending large messages to each other at the same
 // time wait on each other until the 30 s MSRP timeout.
@@ -779,6 +778,7 @@ function onAnswered(call: i32, sdp: usize, sdpLen: i32, now: f64): void {
   focusJoin(chat, <u32>(i + 1));
   if (isRoom) evMember("joined", "member", aorOf(i), l.aorLen);
   drainFocus(now);
+  noticeFull(i, now);   // the newcomer learns who is there already
 }
 
 /** Participant: the host's ACK (seed step 9): we are in. */
@@ -1302,8 +1302,8 @@ export function chatSending(): bool { return sendActive; }
 
 const CONF_CT = "application/conference-info+xml";
 const NOTICE_SLOTS: i32 = 4;
-const NOTICE_CAP: i32 = 768;
-const NOTICES: usize = memory.data(CHAT_MEMBER_MAX * 4 * 768, 8);
+const NOTICE_CAP: i32 = 2048;
+const NOTICES: usize = memory.data(CHAT_MEMBER_MAX * 4 * 2048, 8);
 /** Per slot: i32 state (0 free, 1 in flight) + 16-byte Message-ID. */
 const NOTICE_META: usize = memory.data(CHAT_MEMBER_MAX * 4 * 20, 8);
 let noticeVersion: u32 = 0;
@@ -1311,30 +1311,69 @@ let noticeDropped: u32 = 0;
 
 function noticeMeta(t: i32, k: i32): usize { return NOTICE_META + <usize>((t * NOTICE_SLOTS + k) * 20); }
 
-/** Tells member `to` (a focus handle) that link `about` joined or left. */
+/** Tells member `to` (a focus handle) that link `about` joined or left (a partial update). */
 function noticeSend(to: u32, joined: bool, about: i32, now: f64): void {
   const t = linkByMember(to);
-  if (t < 0 || linkAt(t).state != L_UP || linkAt(t).sess < 0) return;
-  let k = -1;
-  for (let j = 0; j < NOTICE_SLOTS; j++) if (load<i32>(noticeMeta(t, j)) == 0) { k = j; break; }
-  if (k < 0) { noticeDropped++; return; }   // four notices in flight already: this one is lost (counted)
-  const d = NOTICES + <usize>((t * NOTICE_SLOTS + k) * NOTICE_CAP);
-  const al = linkAt(about).aorLen, tl = linkAt(t).aorLen;
-  if (2 * selfLen + al + tl + 400 > NOTICE_CAP) { noticeDropped++; return; }
+  if (t < 0) return;
+  const d = noticeOpen(t, false);
+  if (d == 0) return;
+  noticeUser(d, aorOf(about), linkAt(about).aorLen, joined);
+  noticeClose(t, now);
+}
+
+/** Tells link t, which just joined, who is in the room already (state="full", RFC 4575 §4.1):
+ *  the host (a handset-hosted chat) and every other member that is up. */
+function noticeFull(t: i32, now: f64): void {
+  let others = 0;
+  for (let j = 0; j < CHAT_MEMBER_MAX; j++) if (j != t && linkAt(j).state == L_UP) others++;
+  if (others == 0 && isRoom) return;
+  const d = noticeOpen(t, true);
+  if (d == 0) return;
+  if (!isRoom) noticeUser(d, SELF, selfLen, true);
+  for (let j = 0; j < CHAT_MEMBER_MAX; j++) if (j != t && linkAt(j).state == L_UP) noticeUser(d, aorOf(j), linkAt(j).aorLen, true);
+  noticeClose(t, now);
+}
+
+// the notice being built: its buffer, length and slot (one at a time, within one call)
+let nLen: i32 = 0, nSlot: i32 = -1, nOk = false;
+
+/** Starts a notice to link t in a free slot: CPIM header + conference-info head. 0 = none. */
+function noticeOpen(t: i32, full: bool): usize {
+  const l = linkAt(t);
+  if (l.state != L_UP || l.sess < 0) return 0;
+  nSlot = -1;
+  for (let j = 0; j < NOTICE_SLOTS; j++) if (load<i32>(noticeMeta(t, j)) == 0) { nSlot = j; break; }
+  if (nSlot < 0) { noticeDropped++; return 0; }   // notices in flight fill the slots: this one is lost (counted)
+  const d = NOTICES + <usize>((t * NOTICE_SLOTS + nSlot) * NOTICE_CAP);
+  if (2 * selfLen + l.aorLen + 400 > NOTICE_CAP) { noticeDropped++; return 0; }
   let n = putLit(d, 0, "From: <");
   memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
   n = putLit(d, n, ">\r\nTo: <");
-  memory.copy(d + <usize>n, aorOf(t), <usize>tl); n += tl;
+  memory.copy(d + <usize>n, aorOf(t), <usize>l.aorLen); n += l.aorLen;
   n = putLit(d, n, ">\r\n\r\nContent-Type: application/conference-info+xml\r\n\r\n");
   n = putLit(d, n, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<conference-info xmlns=\"urn:ietf:params:xml:ns:conference-info\" entity=\"");
   memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
-  n = putLit(d, n, "\" state=\"partial\" version=\"");
+  n = putLit(d, n, full ? "\" state=\"full\" version=\"" : "\" state=\"partial\" version=\"");
   noticeVersion++;
   n += putU32(d + <usize>n, noticeVersion);
-  n = putLit(d, n, "\"><users><user entity=\"");
-  memory.copy(d + <usize>n, aorOf(about), <usize>al); n += al;
-  n = putLit(d, n, joined ? "\" state=\"full\"/></users></conference-info>\r\n" : "\" state=\"deleted\"/></users></conference-info>\r\n");
-  const m = noticeMeta(t, k);
+  n = putLit(d, n, "\"><users>");
+  nLen = n; nOk = true;
+  return d;
+}
+
+/** One <user entity=".." state="full|deleted"/> (RFC 4575 §5.6). */
+function noticeUser(d: usize, p: usize, len: i32, present: bool): void {
+  if (!nOk || nLen + len + 64 > NOTICE_CAP - 48) { nOk = false; return; }
+  let n = putLit(d, nLen, "<user entity=\"");
+  memory.copy(d + <usize>n, p, <usize>len); n += len;
+  nLen = putLit(d, n, present ? "\" state=\"full\"/>" : "\" state=\"deleted\"/>");
+}
+
+function noticeClose(t: i32, now: f64): void {
+  if (!nOk) { noticeDropped++; return; }
+  const d = NOTICES + <usize>((t * NOTICE_SLOTS + nSlot) * NOTICE_CAP);
+  const n = putLit(d, nLen, "</users></conference-info>\r\n");
+  const m = noticeMeta(t, nSlot);
   store<u8>(m + 4, 110); store<u8>(m + 5, 116);            // "nt" + 14 hex
   const v = rnd64();
   for (let j = 0; j < 14; j++) { const x = <u32>((v >> (<u64>(4 * j))) & 15); store<u8>(m + 6 + <usize>j, <u8>(x < 10 ? 48 + x : 87 + x)); }

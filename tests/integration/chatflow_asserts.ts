@@ -188,6 +188,8 @@ export function assertChatFlow(f: FlowResult, ex: FlowExpect = {}): void {
   // had learnt that Alice joined
   assert.equal(alice.events.filter((e) => e.event === "left" && e.member === tom.aor).length, 1, "Alice is told Tom left");
   assert.equal(tom.events.filter((e) => e.event === "joined" && e.member === alice.aor).length, 1, "Tom is told Alice joined");
+  // and a newcomer is told who is there already (a state="full" notice): Alice learns of Bob and Tom
+  for (const who of [bob, tom]) assert.equal(alice.events.filter((e) => e.event === "joined" && e.member === who.aor).length, 1, `Alice is told ${who.name} is in`);
   assert.ok(!alice.events.slice(0, alice.events.findIndex((e) => e.event === "message" && e.text === "still here") + 1).some((e) => e.event === "ended"));
   assert.equal(count(bob, "still here"), 1, "the chat lives on with Bob and Alice");
   assert.equal(count(tom, "still here"), 0, "Tom is gone");
