@@ -285,7 +285,6 @@ describe("chat role: participant", () => {
       for (let i = 0; i < rOp.length; i++) {
         if (rOp[i] == STREAM) { expect(rData[i].indexOf(" 200 OK\r\n")).toBeGreaterThan(0); expect(rId[i]).toBe(conn); }
       }
-      dumpRecs();
       expect(dataOf() == text).toBe(true);
       const e = find(EVENT, "{\"event\":\"message\",\"from\":\"sip:alice@d\",\"id\":");
       expect(e).toBeGreaterThan(0);
