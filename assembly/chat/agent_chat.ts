@@ -324,8 +324,9 @@ export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i
   offerNoSetup = (flags & CHAT_OFFER_NO_SETUP) != 0;
   autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) { linkAt(i).state = L_FREE; store<i32>(sendAt(i), -1); }
-  // a restart forgets every MSRP session, connection and notice of the previous run
+  // a restart forgets every MSRP session, connection, relay and notice of the previous run
   msrpSessReset();
+  relayOn = false;
   memory.fill(NOTICE_META, 0, <usize>(CHAT_MEMBER_MAX * NOTICE_SLOTS * 20));
   focusReset();
   chat = -1;
