@@ -29,9 +29,8 @@
 // App events (JSON EVENT records): registered, invited{from}, joined{member}, message{from,id,
 // bytes[,private]}, left{member}, ended, error{code,reason}.
 //
-// Gaps (documented in the issue notes): a CPIM header block larger than CHAT_HDR_CAP or a
-// message that is not message/cpim is dropped (the MSRP 200 was already sent) with an error
-// event at the host; relays of two members sending large messages to each other at the same
+// Gaps (documented in the issue notes): a CPIM header block larger than CHAT_HDR_CAP is
+// dropped (the MSRP 200 was already sent) with an error event at the host; relays of two members sending large messages to each other at the same
 // time wait on each other until the 30 s MSRP timeout.
 
 import {
@@ -54,7 +53,7 @@ import {
   msrpSessionCreate, msrpSessionLocalUriPtr, msrpSessionLocalUriLen, msrpSessionSetRemote, msrpOnConnOpen,
   msrpOnConnClosed, msrpSessionClose, msrpOnStream, msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession,
   msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, MsrpAct,
-  msrpSessionConn, msrpSessReset, msrpSendMessage, msrpSessionSetActive, msrpSessionState, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
+  msrpSessionConn, msrpSessReset, msrpSessionSetAccept, msrpSessionInType, MSRP_ACCEPT_CPIM, MSRP_ACCEPT_TEXT, MSRP_TYPE_TEXT, msrpSendMessage, msrpSessionSetActive, msrpSessionState, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
   msrpRelaySet, msrpRelayConnOpen, msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState,
 } from "../msrp/session";
 import {
@@ -402,6 +401,8 @@ function newSession(active: bool): i32 {
   // RFC 4976 §5: with a relay every session runs through it (AUTH must be done: its Use-Path
   // goes into our a=path); without a usable relay the session cannot be offered or answered
   if (h >= 0 && relayOn && msrpSessionUseRelay(h) != 0) { msrpSessionClose(h); return -1; }
+  // what our a=accept-types offers; any other type is refused with 415 (RFC 4975 §7.3, §8.6)
+  if (h >= 0) msrpSessionSetAccept(h, MSRP_ACCEPT_CPIM | MSRP_ACCEPT_TEXT);
   return h;
 }
 
@@ -964,6 +965,16 @@ function onPiece(i: i32, id: usize, idl: i32, p: usize, n: i32, now: f64): void 
     if (l.inPhase == IN_BODY) finishIn(i, false, now);
     l.inPhase = IN_HDR; l.hdrLen = 0; l.appMsg = 0; l.appBytes = 0; l.inPrivate = 0;
     memory.copy(inIdOf(i), id, <usize>idl); l.inIdLen = idl;
+    // text/plain (our a=accept-types offers it, as simple MSRP clients send it): wrap it in the
+    // CPIM header the relay would have had — From = the sender's dialog identity, To = the room
+    if (msrpSessionInType(l.sess) == MSRP_TYPE_TEXT) {
+      let n = putLit(hdrOf(i), 0, "From: <");
+      memory.copy(hdrOf(i) + <usize>n, aorOf(i), <usize>l.aorLen); n += l.aorLen;
+      n = putLit(hdrOf(i), n, ">\r\nTo: <");
+      const rp = isHost ? SELF : aorOf(i), rl = isHost ? selfLen : l.aorLen;
+      memory.copy(hdrOf(i) + <usize>n, rp, <usize>rl); n += rl;
+      l.hdrLen = putLit(hdrOf(i), n, ">\r\n\r\nContent-Type: text/plain\r\n\r\n");
+    }
   }
   if (l.inPhase == IN_DROP) return;
   if (l.inPhase == IN_BODY) { bodyPiece(i, p, n, now); return; }

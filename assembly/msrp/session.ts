@@ -133,7 +133,7 @@ import {
   MSRP_SESSID_RANDOM_MAX, MSRP_MSGID_CAP, MSRP_CTYPE_CAP, MSRP_RELAY_URI_CAP, MSRP_RELAY_CRED_CAP,
   MSRP_USE_PATH_CAP, MSRP_RELAY_CHALLENGE_CAP, MSRP_RELAY_AUTH_TRIES,
 } from "../mem/limits";
-import { putAscii, putU64, eqSpan } from "../mem/bytes";
+import { putAscii, putU64, eqSpan, eqNoCase } from "../mem/bytes";
 import {
   MsrpParser, msrpParserAt, msrpReset, msrpFeed, MsrpEvent, MsrpMethod, MSRP_PARSER_BYTES,
   MSRP_HDR_STRIDE, RANGE_STAR, REPORT_YES, REPORT_NO, REPORT_PARTIAL, MsrpHdr,
@@ -279,6 +279,10 @@ class MSess {
   inIdLen: i32;
   inActive: i32;
   bindIdLen: i32;
+  /** §8.6 a=accept-types we offered (MSRP_ACCEPT_* bits; 0 = anything) and the type of the
+   *  message being received (MSRP_TYPE_*). */
+  acceptMask: i32;
+  inType: i32;
   /** Outgoing order: messages of this session go out in msrpSendMessage order. */
   outSeq: u32;
   /** 1: the session runs over the relay connection (RFC 4976), remote = Use-Path SP peer path. */
@@ -891,7 +895,7 @@ export function msrpSessionCreate(randomPtr: usize, randomLen: i32, hostPtr: usi
   s.localLen = w; s.sessOff = so; s.sessLen = sl;
   s.remoteLen = 0; s.remoteProvisional = 0; s.viaRelay = 0;
   s.maxSize = MSRP_MAX_SIZE_DEFAULT; s.remoteMaxSize = MSRP_MAX_SIZE_DEFAULT;
-  s.inRecv = 0; s.inTotal = 0; s.inIdLen = 0; s.inActive = 0;
+  s.inRecv = 0; s.inTotal = 0; s.inIdLen = 0; s.inActive = 0; s.acceptMask = 0; s.inType = 0;
   randomIdent(bindIdOf(si), TID_LEN); s.bindIdLen = TID_LEN;
   lastErr = MsrpSessErr.Ok;
   return handleOf(si);
@@ -912,6 +916,38 @@ export function msrpSessionRemotePtr(h: i32): usize { const i = slotOf(h); retur
 export function msrpSessionRemoteLen(h: i32): i32 { const i = slotOf(h); return i < 0 ? 0 : sessAt(i).remoteLen; }
 
 /** §8 a=max-size we advertise: SENDs announcing more get 413. 0 = default. */
+/** Media types for msrpSessionSetAccept / msrpSessionInType. */
+export const MSRP_TYPE_OTHER: i32 = 0;
+export const MSRP_TYPE_CPIM: i32 = 1;
+export const MSRP_TYPE_TEXT: i32 = 2;
+export const MSRP_ACCEPT_CPIM: i32 = 1;
+export const MSRP_ACCEPT_TEXT: i32 = 2;
+
+/**
+ * The types our a=accept-types offered (RFC 4975 §8.6): a SEND starting a message of another
+ * Content-Type is refused with 415 (§7.3) before any byte reaches the app. mask 0 = any.
+ */
+export function msrpSessionSetAccept(h: i32, mask: i32): i32 {
+  const i = slotOf(h); if (i < 0) return -1;
+  sessAt(i).acceptMask = mask;
+  return 0;
+}
+/** MSRP_TYPE_* of the message session h is receiving (valid from its first DELIVER_PIECE). */
+export function msrpSessionInType(h: i32): i32 { const i = slotOf(h); return i < 0 ? -1 : sessAt(i).inType; }
+
+/** The media type (before any ';' parameter) of a Content-Type value. */
+function typeOf(b: usize, off: i32, len: i32): i32 {
+  let n = 0;
+  while (n < len && load<u8>(b + <usize>(off + n)) != 0x3b) n++;
+  while (n > 0 && (load<u8>(b + <usize>(off + n - 1)) == 0x20 || load<u8>(b + <usize>(off + n - 1)) == 0x09)) n--;
+  let s = 0;
+  while (s < n && (load<u8>(b + <usize>(off + s)) == 0x20 || load<u8>(b + <usize>(off + s)) == 0x09)) s++;
+  const p = b + <usize>(off + s), l = n - s;
+  if (eqNoCase(p, l, "message/cpim")) return MSRP_TYPE_CPIM;
+  if (eqNoCase(p, l, "text/plain")) return MSRP_TYPE_TEXT;
+  return MSRP_TYPE_OTHER;
+}
+
 export function msrpSessionSetMaxSize(h: i32, n: u64): i32 {
   const i = slotOf(h); if (i < 0) return -1;
   sessAt(i).maxSize = n == 0 ? MSRP_MAX_SIZE_DEFAULT : n;
@@ -1809,6 +1845,13 @@ function onHeaders(ci: i32): void {
   }
   // §7.1.1: no Byte-Range = the whole message in this chunk (start 1, total unknown: '*')
   const start: i64 = p.rangeStart > 0 ? p.rangeStart : 1;
+  // §7.3 / §8.6: the first chunk of a message names its type; one we did not offer -> 415
+  if (start == 1 && p.iContentType >= 0 && p.method == MsrpMethod.SEND) {
+    const t = typeOf(b, p.valOff(p.iContentType), p.valLen(p.iContentType));
+    const bit = t == MSRP_TYPE_CPIM ? MSRP_ACCEPT_CPIM : t == MSRP_TYPE_TEXT ? MSRP_ACCEPT_TEXT : 0;
+    if (s.acceptMask != 0 && (s.acceptMask & bit) == 0) { respondErr(ci, 415, "Unsupported Media Type"); return; }
+    s.inType = t;
+  }
   c.fOff = <u64>(start - 1);
   c.fTotal = p.rangeStart > 0 ? p.rangeTotal : RANGE_STAR;
   c.fEnd = p.rangeStart > 0 ? p.rangeEnd : RANGE_STAR;

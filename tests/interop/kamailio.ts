@@ -21,7 +21,7 @@ import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { haveTool, freePort } from "./tools.ts";
+import { haveTool, freeServerPort } from "./tools.ts";
 
 export const KAMAILIO_CFG = path.join(path.dirname(fileURLToPath(import.meta.url)), "kamailio.cfg");
 
@@ -149,17 +149,18 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 // Kamailio binds with address reuse and its readiness probe would be answered by whatever already
-// listens there: a port given by the caller is checked first (free ones come from freePort()).
+// listens there: a port given by the caller is checked first (free ones come from
+// freeServerPort(), outside the ephemeral range).
 export async function startKamailio(opt: KamailioOptions = {}): Promise<RunningKamailio> {
   for (const p of [opt.udpPort, opt.tcpPort, opt.msrpPort]) {
     if (p !== undefined && !(await portFree(p))) throw new Error(`kamailio: port ${HOST}:${p} is in use`);
   }
   const withMsrp = opt.msrp === true || opt.msrpPort !== undefined || opt.msrpPassword !== undefined;
-  const udpPort = opt.udpPort ?? opt.tcpPort ?? await freePort();
+  const udpPort = opt.udpPort ?? opt.tcpPort ?? await freeServerPort();
   const tcpPort = opt.tcpPort ?? udpPort;
   let msrpPort = opt.msrpPort;
   if (withMsrp && msrpPort === undefined) {
-    do { msrpPort = await freePort(); } while (msrpPort === udpPort || msrpPort === tcpPort);
+    do { msrpPort = await freeServerPort(); } while (msrpPort === udpPort || msrpPort === tcpPort);
   }
 
   const dir = mkdtempSync(path.join(tmpdir(), "kamailio-"));

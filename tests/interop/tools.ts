@@ -29,6 +29,26 @@ export async function freePort(): Promise<number> {
   throw new Error("no free loopback port");
 }
 
+/**
+ * A loopback port free for UDP and TCP, outside the kernel's ephemeral range (32768-60999 on
+ * Linux), for servers that bind with SO_REUSEADDR (Kamailio): a port from the ephemeral range
+ * could be handed to another socket while the server holds it, and datagrams would be split.
+ */
+export async function freeServerPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const srv = net.createServer();
+    const tcpOk = await new Promise<boolean>((res) => { srv.once("error", () => res(false)); srv.listen(port, "127.0.0.1", () => res(true)); });
+    if (!tcpOk) continue;
+    const u = dgram.createSocket("udp4");
+    const udpOk = await new Promise<boolean>((res) => { u.once("error", () => res(false)); u.bind(port, "127.0.0.1", () => res(true)); });
+    await new Promise<void>((r) => srv.close(() => r()));
+    if (udpOk) { await new Promise<void>((r) => u.close(() => r())); return port; }
+    u.close();
+  }
+  throw new Error("no free loopback server port");
+}
+
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** A child process with its output collected; killed (SIGKILL) after `ms` wall-clock. */

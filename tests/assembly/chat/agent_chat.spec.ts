@@ -222,6 +222,23 @@ describe("chat role: participant", () => {
     join();
   });
 
+  test("content types: a type we did not offer gets MSRP 415 (RFC 4975 §7.3, §8.6); text/plain is taken and wrapped", () => {
+    join();
+    forget();
+    let n = msrpFrame("ct415", "mct1", whole("binary"), "application/octet-stream", "binary", "$");
+    expect(feed(conn, n, n)).toBe(n);
+    expect(count(STREAM, "MSRP ct415 415")).toBe(1);
+    expect(count(DATA, "")).toBe(0);
+    expect(count(EVENT, "{\"event\":\"message\"")).toBe(0);
+    forget();
+    n = msrpFrame("ctplain", "mct2", whole("plain hello"), "text/plain;charset=utf-8", "plain hello", "$");
+    expect(feed(conn, n, 5)).toBe(n);
+    expect(count(STREAM, "MSRP ctplain 200")).toBe(1);
+    expect(dataOf()).toBe("plain hello");
+    // the sender of an unwrapped message is the dialog's peer (the host)
+    expect(count(EVENT, "{\"event\":\"message\",\"from\":\"sip:bob@d\"")).toBe(1);
+  });
+
   test("offers refused with 488 (no MSRP, no message/cpim, bad SDP, holdconn): no CONNECT", () => {
     const sdps: string[] = [
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
