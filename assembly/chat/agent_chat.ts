@@ -58,12 +58,12 @@ import {
 } from "../msrp/session";
 import {
   focusReset, focusCreate, focusInvite, focusJoin, focusLeave, focusEnd, focusOnMessage, focusActCount,
-  focusAct, focusOutPtr, focusOutLen, focusMemberAorPtr, focusMemberAorLen, ChatActKind, FOCUS_PREFIX,
+  focusAct, focusOutPtr, focusOutLen, ChatActKind, FOCUS_PREFIX,
   chatErrCode, chatErrReason,
 } from "./focus";
 import { SdpView, SdpMedia, sdpViewAt, parseSdp, SdpSetup, SdpConn } from "../wire/sdp";
 import { SdpBuildParams, buildMsrpSdp } from "../wire/sdp_build";
-import { CpimMsg, CpimHdrEntry, cpimMsgAt, parseCpim, CpimErr } from "../wire/cpim";
+import { CpimMsg, CpimHdrEntry, cpimMsgAt, parseCpim, CpimErr, CpimHdr } from "../wire/cpim";
 
 // ---- public constants ---------------------------------------------------------------------------
 
@@ -1011,7 +1011,7 @@ function headerDone(i: i32, now: f64): bool {
       const fl = h.uriLen < CHAT_AOR_CAP ? h.uriLen : CHAT_AOR_CAP;
       memory.copy(fromOf(i), hb + <usize>h.uriOff, <usize>fl); l.fromLen = fl;
     } else { l.fromLen = 0; }
-    l.inPrivate = privateTo(hb, aorOf(i), l.aorLen) ? 1 : 0;
+    l.inPrivate = toNamesUs(hb) ? 1 : 0;
     // a roster notice from the focus: collected whole (small), read at its end
     if (CPIM.contentTypeIdx >= 0) {
       const h = CPIM.h(CPIM.contentTypeIdx);
@@ -1054,7 +1054,7 @@ function headerDone(i: i32, now: f64): bool {
   relayPush(i, out, outLen, now);
   if (toApp) {
     // the host's own app reads it too (it is a member of its chat)
-    l.inPrivate = CPIM.toCount == 1 && !toRoom(hb) ? 1 : 0;
+    l.inPrivate = CPIM.toCount == 1 && !toNamesUs(hb) ? 1 : 0;
     memory.copy(fromOf(i), aorOf(i), <usize>l.aorLen); l.fromLen = l.aorLen;
     // re-parse: focusOnMessage used its own view, ours still describes hb
     appStart(i, hb + <usize>contentOff, l.hdrLen - contentOff);
@@ -1062,20 +1062,12 @@ function headerDone(i: i32, now: f64): bool {
   return true;
 }
 
-/** The CPIM To of the message in CPIM names the room (host: our AOR). */
-function toRoom(hb: usize): bool {
+/** A CPIM To of the parsed message (CPIM) names our own AOR: at a participant that makes it a
+ *  private message (RFC 7701 §7); at a handset host, our AOR is also the room's URI. */
+function toNamesUs(hb: usize): bool {
   for (let k = 0; k < CPIM.msgHdrCount; k++) {
     const h = CPIM.h(k);
-    if (h.kind != 2) continue;   // CpimHdr.To
-    if (h.uriLen == selfLen && memory.compare(hb + <usize>h.uriOff, SELF, <usize>selfLen) == 0) return true;
-  }
-  return false;
-}
-/** Participant: the relayed To names us, not the room (a private message, RFC 7701 §7). */
-function privateTo(hb: usize, room: usize, roomLen: i32): bool {
-  for (let k = 0; k < CPIM.msgHdrCount; k++) {
-    const h = CPIM.h(k);
-    if (h.kind != 2) continue;
+    if (h.kind != CpimHdr.To) continue;
     if (h.uriLen == selfLen && memory.compare(hb + <usize>h.uriOff, SELF, <usize>selfLen) == 0) return true;
   }
   return false;
