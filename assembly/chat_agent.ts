@@ -22,6 +22,9 @@
 //   chatJoined(): i32                     members up (host: joined participants)
 //   chatSetMsrpRelay(uriLen, userLen, passLen, now): i32   RFC 4976 relay: inbox = relay URI
 //                                         "msrp://HOST:PORT", digest user, password (after chatInit)
+//   chatSetCredentials(userLen, passLen): i32   SIP digest credentials of the UA (RFC 3261 §22):
+//                                         inbox = auth username (0: the AOR's user part), password;
+//                                         right after chatInit. 0 ok, 2 bad argument
 //   chatMsrpRelayState(): i32             0 none, 1 connecting, 2 AUTH, 3 ready, 4 failed
 // Results 0 = ok, else ChatCmdErr (assembly/chat/agent_chat.ts), also sent as an error event.
 
@@ -33,6 +36,7 @@ import {
   chatSetRelay, chatRelayState,
 } from "./chat/agent_chat";
 import { outEventOpen, outEventClose, outStr, outDec } from "./mem/outbox";
+import { uaCredentials } from "./ua/agent_ua";
 
 function report(r: i32): i32 {
   if (r != 0 && outEventOpen()) {
@@ -76,3 +80,7 @@ export function chatSetMsrpRelay(uriLen: i32, userLen: i32, passLen: i32, now: f
   return report(chatSetRelay(INBOX, uriLen, userLen, passLen, now));
 }
 export function chatMsrpRelayState(): i32 { return chatRelayState(); }
+export function chatSetCredentials(userLen: i32, passLen: i32): i32 {
+  if (userLen < 0 || passLen < 0 || userLen + passLen > INBOX_CAP) return 2;
+  return uaCredentials(INBOX, userLen, INBOX + <usize>userLen, passLen);
+}

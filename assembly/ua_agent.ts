@@ -31,6 +31,10 @@
 //   uaPeerPtr(call) / uaPeerLen(call)   the call's remote AOR URI in memory (From / our target)
 //   uaJsonEvents(on)             1 (default): events become JSON EVENT records at the end of
 //                                every call; 0: they stay queued for uaEvPop (what the chat role does)
+//   uaSetCredentials(userLen, passLen): i32    digest credentials (RFC 3261 §22): inbox = auth
+//       username [userLen] (0: the AOR's user part) then password [passLen]; before or after
+//       uaInit. A 401/407 is answered once (again only for stale=true); a refused REGISTER is
+//       {"event":"error","code":401|403|407,...}. 0 ok, 2 bad argument.
 //   uaEvPop(): i32 kind (0 none, 1 registered .. 12 error, see UaEv), then uaEvCall(), uaEvCode(),
 //   uaEvPtr() / uaEvLen() (SDP or MESSAGE body), uaEvAuxPtr() / uaEvAuxLen() (From URI)
 
@@ -38,7 +42,7 @@ import { INBOX } from "./mem/regions";
 import { INBOX_CAP } from "./mem/limits";
 import {
   uaStart, uaCmd, uaCmdCall, uaLastCall as lastCallHandle, uaCallState, uaCallStateOf, uaCallCount, uaRegistered,
-  uaCallPeerPtr, uaCallPeerLen, uaSetJsonEvents,
+  uaCallPeerPtr, uaCallPeerLen, uaSetJsonEvents, uaCredentials,
 } from "./ua/agent_ua";
 export { uaEvPop, uaEvCall, uaEvCode, uaEvPtr, uaEvLen, uaEvAuxPtr, uaEvAuxLen } from "./ua/agent_ua";
 
@@ -59,3 +63,7 @@ export function uaIsRegistered(): i32 { return uaRegistered() ? 1 : 0; }
 export function uaPeerPtr(call: i32): usize { return uaCallPeerPtr(call); }
 export function uaPeerLen(call: i32): i32 { return uaCallPeerLen(call); }
 export function uaJsonEvents(on: i32): void { uaSetJsonEvents(on != 0); }
+export function uaSetCredentials(userLen: i32, passLen: i32): i32 {
+  if (userLen < 0 || passLen < 0 || userLen + passLen > INBOX_CAP) return 2;
+  return uaCredentials(INBOX, userLen, INBOX + <usize>userLen, passLen);
+}

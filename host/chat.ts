@@ -48,6 +48,10 @@ export interface ChatOptions {
   /** Digest credentials for the relay's AUTH challenge (RFC 4976 §5.1). */
   msrpRelayUser?: string;
   msrpRelayPassword?: string;
+  /** SIP digest password (RFC 3261 §22): a 401/407 from the IM server is answered with credentials. */
+  password?: string;
+  /** SIP digest username (default: the AOR's user part). */
+  authUser?: string;
   onEvent?: (ev: ChatEvent) => void;
   wasmFile?: string;
   /** Record every send in a WireTap under this agent's name (ladder, tests). */
@@ -95,6 +99,7 @@ interface ChatExports {
   chatRoomRequest(factoryLen: number, listLen: number, now: number): number;
   chatSetMsrpRelay(uriLen: number, userLen: number, passLen: number, now: number): number;
   chatMsrpRelayState(): number;
+  chatSetCredentials(userLen: number, passLen: number): number;
 }
 
 const enc = (s: string) => Buffer.from(s, "latin1");
@@ -156,6 +161,10 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(sip), enc(msrp)],
     ([a, s, l, mm], now) => x.chatInit(a, s, l, mm, useTcp ? 1 : 0, opt.expires ?? 0, flags, seed[0], seed[1], now));
   if (r !== 0) { await io.close(); pcap?.close(); throw new Error(`chatInit refused (${r})`); }
+  if (opt.password !== undefined) {
+    const c = shim.invoke([enc(opt.authUser ?? ""), enc(opt.password)], ([u, p]) => x.chatSetCredentials(u, p));
+    if (c !== 0) { await io.close(); pcap?.close(); throw new Error(`chatSetCredentials refused (${c})`); }
+  }
   if (opt.msrpRelay !== undefined) {
     // RFC 4976 §5: connect to the relay and AUTH before any session is offered or answered
     const fail = async (why: string) => { await io.close(); pcap?.close(); return new Error(`MSRP relay ${opt.msrpRelay}: ${why}`); };

@@ -20,6 +20,10 @@ export interface UaOptions {
   transport?: "udp" | "tcp";
   /** REGISTER interval to ask for (seconds; default: the core's). */
   expires?: number;
+  /** SIP digest password (RFC 3261 §22): a 401/407 is answered with credentials. */
+  password?: string;
+  /** Digest username (default: the AOR's user part). */
+  authUser?: string;
   onEvent?: (ev: Record<string, unknown>) => void;
   wasmFile?: string;
 }
@@ -33,6 +37,7 @@ interface UaExports {
   uaStateOf(call: number): number;
   uaCalls(): number;
   uaIsRegistered(): number;
+  uaSetCredentials(userLen: number, passLen: number): number;
 }
 
 export const UA_CMD = { call: 1, hangup: 2, accept: 3, reject: 4, unregister: 5 } as const;
@@ -89,6 +94,11 @@ export async function startUa(opt: UaOptions): Promise<RunningUa> {
   const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(local)],
     ([a, s, l], now) => x.uaInit(a, s, l, useTcp ? 1 : 0, opt.expires ?? 0, seed[0], seed[1], now));
   if (r !== 0) throw new Error(`uaInit refused (${r})`);
+  if (opt.password !== undefined) {
+    // the first REGISTER is out; its 401 arrives through the event loop, after this
+    const c = shim.invoke([enc(opt.authUser ?? ""), enc(opt.password)], ([u, p]) => x.uaSetCredentials(u, p));
+    if (c !== 0) { await io.close(); throw new Error(`uaSetCredentials refused (${c})`); }
+  }
 
   const cmd = (op: number, parts: Uint8Array[], aLen?: number, call?: number) =>
     shim.invoke(parts, (lens, now) => call === undefined

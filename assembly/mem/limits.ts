@@ -206,3 +206,15 @@ export const UA_EV_MAX: i32 = 64;
 export const UA_EV_ARENA_CAP: i32 = 16384;
 /** Default REGISTER interval asked for (§10.2.1), seconds. */
 export const UA_REG_EXPIRES_S: i32 = 600;
+
+// ---- UA digest authentication (assembly/ua/agent_ua.ts, RFC 3261 §22, RFC 2617) ----
+/** Auth username (default: the AOR's user part) and password set with uaCredentials; longer -> BadArg. */
+export const UA_AUTH_USER_CAP: i32 = 128;
+export const UA_AUTH_PASS_CAP: i32 = 128;
+/** Per request context (REGISTER, MESSAGE, each call): a copy of the last Digest challenge value
+ *  (WWW-/Proxy-Authenticate); a longer challenge is not answered (the 401/407 reaches the app). */
+export const UA_AUTH_CH_CAP: i32 = 512;
+/** The Authorization / Proxy-Authorization header line we add (name, value, CRLF). */
+export const UA_AUTH_HDR_CAP: i32 = 1280;
+/** Pager MESSAGE body kept for a re-send after a 401/407 (uaMessageSend's body limit). */
+export const UA_MSG_BODY_CAP: i32 = 8192;

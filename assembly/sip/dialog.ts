@@ -685,6 +685,20 @@ export function dialogOnRequest(h: i32, req: SipMsg, now: f64): i32 {
 
 // ---- termination ------------------------------------------------------------------------
 
+/**
+ * RFC 3261 §22.2: our BYE was challenged (401/407): the dialog goes back from Terminating to
+ * Confirmed so that exactly one more BYE (CSeq + 1, with credentials) can be built. False when
+ * the dialog is not Terminating.
+ */
+export function dialogByeRetry(h: i32): bool {
+  const i = slotOf(h);
+  if (i < 0) return false;
+  const d = slotAt(i);
+  if (d.state != DialogState.Terminating) return false;
+  d.state = DialogState.Confirmed;
+  return true;
+}
+
 /** Frees the dialog (BYE answered, early dialog failed, session given up). */
 export function dialogTerminate(h: i32): i32 {
   const i = slotOf(h);

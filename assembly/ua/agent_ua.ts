@@ -22,6 +22,8 @@
 //   §9.1 / §9.2      hangup while calling -> CANCEL; incoming CANCEL -> 200 + 487
 //   §15.1            BYE out (hangup) and in (200, Bye event)
 //   §11.2            OPTIONS -> 200 with Allow/Accept; §8.2.1 405, §12.2.2 481
+//   §22.2 / §22.3    digest authentication (RFC 2617 MD5, qop=auth): 401/407 -> re-send with
+//                    credentials; REGISTER refreshes reuse the last challenge (nc + 1)
 //   §20.8 / §12      a request reaches its call by Call-ID (+ tags through sip/dialog.ts), a
 //                    response by its client transaction (each call keeps its INVITE/BYE handles)
 //
@@ -35,6 +37,9 @@
 //   uaCallPeerPtr(call) / uaCallPeerLen(call)      the remote AOR URI (no < >)
 //   uaCallStateOf(call): C_* (1..5), -1 stale;     uaCallState(): the most recent live call's state
 //   uaSetJsonEvents(on)                             true: JSON EVENT records; false: the caller pops
+//   uaCredentials(userPtr, userLen, passPtr, passLen): UaErr   digest credentials (RFC 3261 §22):
+//                    a 401/407 to REGISTER, MESSAGE, INVITE or BYE is answered by re-sending the
+//                    request (CSeq + 1, new branch) with Authorization / Proxy-Authorization
 //   uaEvPop(): UaEv, then uaEvCall/Code/Ptr/Len/AuxPtr/AuxLen/Reason()
 // Event data (ptr/len, aux) lives in an arena that is reused once the queue is empty at the
 // next uaDatagram / uaStream / uaStreamOpen / uaStreamClosed / uaTimer / uaCmd* / uaStart: read it
@@ -50,7 +55,9 @@
 import {
   UA_AOR_CAP, UA_INVITE_CAP, UA_RESP_CAP, UA_ACK_CAP, UA_REG_EXPIRES_S, SRV_ADDR_CAP, INBOX_CAP, CONN_MAX,
   SRV_BUILD_CAP, UA_CALL_MAX, UA_CALLID_CAP, UA_PEER_CAP, UA_EV_MAX, UA_EV_ARENA_CAP,
+  UA_AUTH_USER_CAP, UA_AUTH_PASS_CAP, UA_AUTH_CH_CAP, UA_AUTH_HDR_CAP, UA_MSG_BODY_CAP,
 } from "../mem/limits";
+import { DigestChallenge, DigestErr, digestParseChallenge, digestBuildAuthorization } from "../wire/digest";
 import { BAD } from "../mem/result";
 import { eqSpan } from "../mem/bytes";
 import { outboxClear, outEventOpen, outEventClose, outStr, outJsonBytes, outDec } from "../mem/outbox";
@@ -72,7 +79,7 @@ import {
 } from "../sip/transaction";
 import {
   UaLocal, uaLocalAt, dialogReset, dialogFromUacResponse, dialogFromUasRequest, dialogConfirm,
-  dialogBuildAck, dialogBuildBye, dialogTerminate, dialogRouteCount, dialogMatchRequest,
+  dialogBuildAck, dialogBuildBye, dialogTerminate, dialogRouteCount, dialogMatchRequest, dialogByeRetry,
 } from "../sip/dialog";
 import {
   UaReq, uaReqAt, uaBuildRegister, uaBuildMessage, uaBuildInvite, uaBuildCancel, uaRegisterGranted, uaRegisterRefreshAt,
@@ -246,6 +253,7 @@ function slotInit(i: i32): void {
   c.dlg = -1; c.invTxn = -1; c.byeTxn = -1; c.peer = PEER_NONE; c.invLen = 0; c.respLen = 0; c.ackLen = 0;
   c.inCseq = 0; c.callIdLen = 0; c.peerLen = 0; c.okResendAt = -1; c.outgoing = 0;
   c.seq = ++callSeq;
+  authReset(AUTH_CTX_CALL + i);
 }
 
 /** The call is over: the handle goes stale. keepResp: an answered INVITE stays for its retransmissions. */
@@ -480,6 +488,134 @@ function callsReset(): void {
   evHead = 0; evCount = 0; arenaLen = 0;
 }
 
+// ---- digest authentication (RFC 3261 §22.2 / §22.3, RFC 2617 with MD5, qop=auth) --------------
+//
+// A 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) to REGISTER, MESSAGE, INVITE or BYE is
+// answered once by re-sending the request with a new branch, CSeq + 1 (§22.2: "a new request
+// with ... an incremented CSeq") and Authorization / Proxy-Authorization; a second challenge is
+// answered only when it says stale=true (RFC 2617 §3.2.1: the nonce, not the password, was
+// wrong). Each request context keeps a copy of its last challenge: REGISTER refreshes reuse it
+// with nc + 1 (§22.3 caching), the other contexts only answer a challenge to the request itself.
+// Gaps: one challenge answered per response (the first MD5 Digest one when several are offered,
+// §22.3 would answer every realm); no MD5-sess / auth-int; CANCEL and ACK carry no credentials.
+
+const AUTH_CTX_REG: i32 = 0;
+const AUTH_CTX_MSG: i32 = 1;
+const AUTH_CTX_CALL: i32 = 2;       // + call slot
+const AUTH_CTX_MAX: i32 = 2 + UA_CALL_MAX;
+// per context: chLen, nc, proxy (407), tries: 16 bytes
+const AUTH_REC: usize = memory.data((2 + UA_CALL_MAX) * 16, 8);
+const AUTH_CH: usize = memory.data((2 + UA_CALL_MAX) * UA_AUTH_CH_CAP, 8);
+const AUTH_USER: usize = memory.data(UA_AUTH_USER_CAP, 8);
+const AUTH_PASS: usize = memory.data(UA_AUTH_PASS_CAP, 8);
+let authUserLen: i32 = 0;
+let authPassLen: i32 = 0;
+let authOn = false;
+const AUTH_DC = changetype<DigestChallenge>(memory.data(offsetof<DigestChallenge>(), 8));
+const AUTH_VAL: usize = memory.data(UA_AUTH_HDR_CAP, 8);
+const AUTH_CNONCE: usize = memory.data(32, 8);
+
+// @ts-ignore: decorator
+@inline function authRec(ctx: i32): usize { return AUTH_REC + <usize>(ctx * 16); }
+function authReset(ctx: i32): void {
+  if (ctx < 0 || ctx >= AUTH_CTX_MAX) return;
+  const r = authRec(ctx);
+  store<i32>(r, 0); store<u32>(r, 0, 4); store<i32>(r, 0, 8); store<i32>(r, 0, 12);
+}
+/** The context answered its challenge and got another final response: a later challenge is new. */
+function authSettled(ctx: i32): void { if (ctx >= 0 && ctx < AUTH_CTX_MAX) store<i32>(authRec(ctx), 0, 12); }
+
+/**
+ * Credentials for digest authentication (RFC 3261 §22): the password and the auth username
+ * (userLen 0: the AOR's user part). passLen 0 turns authentication off (challenges reach the app).
+ * They outlive uaStart (set them before or after it). UaErr.
+ */
+export function uaCredentials(userPtr: usize, userLen: i32, passPtr: usize, passLen: i32): i32 {
+  if (userLen < 0 || userLen > UA_AUTH_USER_CAP || passLen < 0 || passLen > UA_AUTH_PASS_CAP) return UaErr.BadArg;
+  for (let i = 0; i < userLen; i++) {
+    const c = load<u8>(userPtr + <usize>i);
+    if (c < 32 || c == 34 || c == 92 || c >= 127) return UaErr.BadArg;   // goes in a quoted-string
+  }
+  memory.copy(AUTH_USER, userPtr, <usize>userLen); authUserLen = userLen;
+  memory.copy(AUTH_PASS, passPtr, <usize>passLen); authPassLen = passLen;
+  authOn = passLen > 0;
+  return UaErr.Ok;
+}
+
+/**
+ * A 401/407 final response (st) in MSG to a request of context ctx: keeps its first usable Digest
+ * challenge and says whether the request should be re-sent with credentials (§22.2). False when
+ * no credentials are set, no challenge is usable, or this context already answered one (unless
+ * the new one is stale=true, once).
+ */
+function authOnChallenge(ctx: i32, st: i32): bool {
+  if (!authOn || ctx < 0 || ctx >= AUTH_CTX_MAX || (st != 401 && st != 407)) return false;
+  const r = authRec(ctx);
+  const tries = load<i32>(r, 12);
+  if (tries >= 2) return false;
+  const m = MSG, b = m.base;
+  const want = st == 407 ? HdrType.ProxyAuthenticate : HdrType.WwwAuthenticate;
+  for (let h = 0; h < m.hdrCount; h++) {
+    if (m.hdrType(h) != want) continue;
+    const vo = m.valOff(h), vl = m.valLen(h);
+    if (vl > UA_AUTH_CH_CAP || digestParseChallenge(AUTH_DC, b + <usize>vo, vl) != DigestErr.Ok) continue;
+    if (tries == 1 && AUTH_DC.stale == 0) return false;   // our credentials were refused
+    memory.copy(AUTH_CH + <usize>(ctx * UA_AUTH_CH_CAP), b + <usize>vo, <usize>vl);
+    store<i32>(r, vl); store<u32>(r, 0, 4); store<i32>(r, st == 407 ? 1 : 0, 8); store<i32>(r, tries + 1, 12);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Adds the credentials of context ctx's stored challenge to the request [buf, +len) (cap bytes of
+ * room): "Authorization:" (after a 401) or "Proxy-Authorization:" (after a 407) before the blank
+ * line, digest-uri = the Request-URI of the request line (§22.4), nc + 1, a fresh cnonce.
+ * Returns the new length; len unchanged when the context holds no challenge; -1 when it does not fit.
+ */
+function authApply(ctx: i32, buf: usize, len: i32, cap: i32, method: string): i32 {
+  if (!authOn || ctx < 0 || ctx >= AUTH_CTX_MAX) return len;
+  const r = authRec(ctx);
+  const chLen = load<i32>(r);
+  if (chLen <= 0) return len;
+  const ch = AUTH_CH + <usize>(ctx * UA_AUTH_CH_CAP);
+  if (digestParseChallenge(AUTH_DC, ch, chLen) != DigestErr.Ok) return len;
+  // Request-URI: between the first and second SP of the request line
+  let u0 = 0;
+  while (u0 < len && load<u8>(buf + <usize>u0) != 32 && load<u8>(buf + <usize>u0) != 13) u0++;
+  u0++;
+  let u1 = u0;
+  while (u1 < len && load<u8>(buf + <usize>u1) != 32 && load<u8>(buf + <usize>u1) != 13) u1++;
+  if (u1 >= len || u1 <= u0) return -1;
+  // the end of the header section (the blank line): the new header goes right before it
+  let e = -1;
+  for (let i = 0; i + 3 < len; i++) {
+    if (load<u8>(buf + <usize>i) == 13 && load<u8>(buf + <usize>(i + 1)) == 10 &&
+        load<u8>(buf + <usize>(i + 2)) == 13 && load<u8>(buf + <usize>(i + 3)) == 10) { e = i + 2; break; }
+  }
+  if (e < 0) return -1;
+  // user: the configured one, else the AOR's user part ("<sip:" user "@")
+  let up = AUTH_USER, ul = authUserLen;
+  if (ul == 0) {
+    up = AOR + 5;
+    while (ul < aorLen - 6 && load<u8>(up + <usize>ul) != 64) ul++;
+  }
+  const nc = load<u32>(r, 4) + 1;
+  store<u32>(r, nc, 4);
+  newTag(); memory.copy(AUTH_CNONCE, TAG, <usize>TAG_LEN);
+  const proxy = load<i32>(r, 8) != 0;
+  let o = put(AUTH_VAL, 0, proxy ? "Proxy-Authorization: " : "Authorization: ");
+  const n = digestBuildAuthorization(AUTH_VAL + <usize>o, UA_AUTH_HDR_CAP - o - 2, AUTH_DC, ch, up, ul,
+    AUTH_PASS, authPassLen, method, buf + <usize>u0, u1 - u0, AUTH_CNONCE, TAG_LEN, nc);
+  if (n < 0) return -1;
+  o += n;
+  store<u8>(AUTH_VAL + <usize>o, 13); store<u8>(AUTH_VAL + <usize>(o + 1), 10); o += 2;
+  if (o > cap - len) return -1;
+  memory.copy(buf + <usize>(e + o), buf + <usize>e, <usize>(len - e));   // memmove: overlaps
+  memory.copy(buf + <usize>e, AUTH_VAL, <usize>o);
+  return len + o;
+}
+
 // ---- init -----------------------------------------------------------------------------------------
 
 /**
@@ -517,6 +653,7 @@ export function uaStart(base: usize, aorL: i32, srvL: i32, lisL: i32, transport:
   newTag(); memory.copy(REG_TAG, TAG, <usize>TAG_LEN);
   newTag(); memory.copy(REG_CALLID, TAG, <usize>TAG_LEN);
   regCseq = 0; regTxn = -1; regRefreshAt = -1; regBound = false; msgTxn = -1;
+  for (let k = 0; k < AUTH_CTX_MAX; k++) authReset(k);
   regAsk = expiresS > 0 ? <u32>expiresS : <u32>UA_REG_EXPIRES_S;
   callsReset();
   ready = true;
@@ -534,6 +671,11 @@ let msgTxn: i32 = -1;
 const MSG_CALLID: usize = memory.data(32, 8);
 const MSG_TAG: usize = memory.data(32, 8);
 const MSG_TARGET: usize = memory.data(UA_AOR_CAP + 8, 8);
+let msgTargetLen: i32 = 0;
+const MSG_BODY: usize = memory.data(UA_MSG_BODY_CAP, 8);
+let msgBodyLen: i32 = 0;
+let msgCtype: string = "";
+let msgCseq: u32 = 1;
 
 /**
  * Sends a MESSAGE outside any dialog to targetPtr (a SIP URI, no < >), through the server, with
@@ -543,7 +685,7 @@ const MSG_TARGET: usize = memory.data(UA_AOR_CAP + 8, 8);
 export function uaMessageSend(targetPtr: usize, targetLen: i32, ctype: string, bodyPtr: usize, bodyLen: i32, now: f64): i32 {
   if (!ready) return UaErr.NotReady;
   if (msgTxn >= 0) return UaErr.Busy;
-  if (targetLen <= 4 || targetLen > UA_AOR_CAP || bodyLen < 0 || bodyLen > 8192) return UaErr.BadArg;
+  if (targetLen <= 4 || targetLen > UA_AOR_CAP || bodyLen < 0 || bodyLen > UA_MSG_BODY_CAP) return UaErr.BadArg;
   for (let i = 0; i < targetLen; i++) {
     const c = load<u8>(targetPtr + <usize>i);
     if (c <= 32 || c >= 127 || c == 60 || c == 62) return UaErr.BadArg;
@@ -551,25 +693,40 @@ export function uaMessageSend(targetPtr: usize, targetLen: i32, ctype: string, b
   store<u8>(MSG_TARGET, 60);
   memory.copy(MSG_TARGET + 1, targetPtr, <usize>targetLen);
   store<u8>(MSG_TARGET + <usize>(targetLen + 1), 62);
+  msgTargetLen = targetLen;
+  // kept for a re-send with credentials after a 401/407 (§22.2)
+  memory.copy(MSG_BODY, bodyPtr, <usize>bodyLen); msgBodyLen = bodyLen;
+  msgCtype = ctype;
   newTag(); memory.copy(MSG_TAG, TAG, <usize>TAG_LEN);
   newTag(); memory.copy(MSG_CALLID, TAG, <usize>TAG_LEN);
-  REQ.ruriPtr = MSG_TARGET + 1; REQ.ruriLen = targetLen;
-  REQ.toPtr = MSG_TARGET; REQ.toLen = targetLen + 2;
+  msgCseq = 1;
+  authReset(AUTH_CTX_MSG);
+  const r = messageSend(now);
+  if (r == UaErr.Ok) drain(now);
+  return r;
+}
+
+/** Builds and starts the MESSAGE from the stored target, body, tags and msgCseq (plus the
+ *  credentials of a stored challenge). UaErr. */
+function messageSend(now: f64): i32 {
+  REQ.ruriPtr = MSG_TARGET + 1; REQ.ruriLen = msgTargetLen;
+  REQ.toPtr = MSG_TARGET; REQ.toLen = msgTargetLen + 2;
   REQ.fromPtr = AOR; REQ.fromLen = aorLen;
   REQ.fromTagPtr = MSG_TAG; REQ.fromTagLen = TAG_LEN;
   REQ.callIdPtr = MSG_CALLID; REQ.callIdLen = TAG_LEN;
-  REQ.cseq = 1;
+  REQ.cseq = msgCseq;
   REQ.routeLen = 0;
   const rnd = rnd64();
   REQ.rnd = rnd;
   wStart(W, BUILD, SRV_BUILD_CAP);
-  const len = uaBuildMessage(W, LOCAL, REQ, ctype, bodyPtr, bodyLen);
+  let len = uaBuildMessage(W, LOCAL, REQ, msgCtype, MSG_BODY, msgBodyLen);
+  if (len <= 0) return UaErr.Build;
+  len = authApply(AUTH_CTX_MSG, BUILD, len, SRV_BUILD_CAP, "MESSAGE");
   if (len <= 0) return UaErr.Build;
   putBranch(BR, rnd);
   const h = txnClientStart(Method.MESSAGE, tcp, serverPeer(), BUILD, len, BR, BRANCH_LEN, now);
   if (h < 0) return UaErr.Txn;
   msgTxn = h;
-  drain(now);
   return UaErr.Ok;
 }
 
@@ -587,7 +744,9 @@ function sendRegister(expires: u32, now: f64): void {
   const rnd = rnd64();
   REQ.rnd = rnd;
   wStart(W, BUILD, SRV_BUILD_CAP);
-  const len = uaBuildRegister(W, LOCAL, REQ, expires);
+  let len = uaBuildRegister(W, LOCAL, REQ, expires);
+  // §22.3: a refresh carries the credentials of the last challenge (nc + 1)
+  if (len > 0) len = authApply(AUTH_CTX_REG, BUILD, len, SRV_BUILD_CAP, "REGISTER");
   if (len <= 0) { evError(-1, 500, "REGISTER does not fit"); return; }
   putBranch(BR, rnd);
   regTxn = txnClientStart(Method.REGISTER, tcp, serverPeer(), BUILD, len, BR, BRANCH_LEN, now);
@@ -599,6 +758,9 @@ function sendRegister(expires: u32, now: f64): void {
 function onRegisterResponse(st: i32, now: f64): void {
   if (st < 200) return;
   regTxn = -1;
+  // §22.2: a challenge -> the same REGISTER again (CSeq + 1) with credentials
+  if ((st == 401 || st == 407) && authOnChallenge(AUTH_CTX_REG, st)) { sendRegister(regAsk, now); return; }
+  authSettled(AUTH_CTX_REG);
   if (st >= 200 && st < 300) {
     if (regAsk == 0) {   // our removal (§10.2.2)
       regBound = false; regRefreshAt = -1;
@@ -617,7 +779,7 @@ function onRegisterResponse(st: i32, now: f64): void {
     if (m > 0 && m <= 86400 && <u32>m > regAsk) { regAsk = <u32>m; sendRegister(regAsk, now); return; }
   }
   regBound = false; regRefreshAt = -1;
-  evError(-1, st, "REGISTER refused");
+  evError(-1, st, st == 401 || st == 407 ? "REGISTER authentication failed" : "REGISTER refused");
 }
 
 // ---- app commands -------------------------------------------------------------------------------
@@ -851,10 +1013,19 @@ function onClientFail(h: i32, code: i32, reason: string): void {
 
 function onTuResponse(h: i32, st: i32, now: f64): void {
   if (h == regTxn) { onRegisterResponse(st, now); return; }
-  if (h == msgTxn) { if (st >= 200) { msgTxn = -1; ev(UaEv.MessageResult, -1, st); } return; }
+  if (h == msgTxn) {
+    if (st < 200) return;
+    msgTxn = -1;
+    // §22.2: the same MESSAGE (Call-ID, From tag) with CSeq + 1, a new branch and credentials
+    if (authOnChallenge(AUTH_CTX_MSG, st)) { msgCseq++; if (messageSend(now) == UaErr.Ok) return; }
+    authSettled(AUTH_CTX_MSG);
+    ev(UaEv.MessageResult, -1, st);
+    return;
+  }
   let i = slotByByeTxn(h);
   if (i >= 0) {
     if (st < 200) return;
+    if (authOnChallenge(AUTH_CTX_CALL + i, st) && byeResend(i, now)) return;
     const call = handleOf(i);
     callEnd(i);   // §15.1.1: any final response ends it
     ev(UaEv.Ended, call, st);
@@ -867,13 +1038,64 @@ function onTuResponse(h: i32, st: i32, now: f64): void {
     return;
   }
   if (st >= 300) {
-    // the ACK went out via AckNeeded (§17.1.1.3)
+    // the ACK went out via AckNeeded (§17.1.1.3); a challenge -> the INVITE again with credentials
+    if (authOnChallenge(AUTH_CTX_CALL + i, st) && inviteResend(i, now)) return;
     const call = handleOf(i);
     callEnd(i);
     evPush(UaEv.Failed, call, st, 0, 0, 0, 0, uaReasonPhrase(st));
     return;
   }
+  authSettled(AUTH_CTX_CALL + i);   // a challenge to a later BYE is a new one
   on2xx(i, now);
+}
+
+/**
+ * §22.2: call i's INVITE was challenged (401/407, already ACKed by the transaction layer): the
+ * same INVITE (Request-URI, To, From tag, Call-ID, offer) with CSeq + 1, a new branch and the
+ * credentials, as a new client transaction. False when it cannot be sent (the caller fails the call).
+ */
+function inviteResend(i: i32, now: f64): bool {
+  const c = callAt(i);
+  if (!parseInv(i) || OMSG.firstCSeq < 0) return false;
+  const inv = area(i, B_INV);
+  if (cseqParse(inv, OMSG.valOff(OMSG.firstCSeq), OMSG.valLen(OMSG.firstCSeq), CS) != SipErr.Ok || CS.num >= 0x7ffffffe) return false;
+  const tl = c.peerLen;
+  let n = put(BUILD2, 0, "<"); n = putSpan(BUILD2, n, area(i, B_PEER), tl); n = put(BUILD2, n, ">");
+  REQ.ruriPtr = area(i, B_PEER); REQ.ruriLen = tl;
+  REQ.toPtr = BUILD2; REQ.toLen = n;
+  REQ.fromPtr = AOR; REQ.fromLen = aorLen;
+  REQ.fromTagPtr = area(i, B_LTAG); REQ.fromTagLen = TAG_LEN;
+  REQ.callIdPtr = area(i, B_CID); REQ.callIdLen = c.callIdLen;
+  REQ.cseq = CS.num + 1;
+  REQ.routeLen = 0;
+  const rnd = rnd64();
+  REQ.rnd = rnd;
+  wStart(W, BUILD, SRV_BUILD_CAP);
+  let len = uaBuildInvite(W, LOCAL, REQ, inv + <usize>OMSG.bodyOff, OMSG.bodyLen);
+  if (len > 0) len = authApply(AUTH_CTX_CALL + i, BUILD, len, SRV_BUILD_CAP, "INVITE");
+  if (len <= 0 || len > UA_INVITE_CAP) return false;
+  putBranch(BR, rnd);
+  const h = txnClientStart(Method.INVITE, tcp, serverPeer(), BUILD, len, BR, BRANCH_LEN, now);
+  if (h < 0) return false;
+  memory.copy(inv, BUILD, <usize>len); c.invLen = len;   // CANCEL, the ACKs and the dialog use it
+  c.invTxn = h;
+  return true;
+}
+
+/** §22.2 in a dialog: our BYE was challenged: a new BYE (CSeq + 1 from the dialog) with credentials. */
+function byeResend(i: i32, now: f64): bool {
+  const c = callAt(i);
+  if (c.dlg < 0 || !dialogByeRetry(c.dlg)) return false;
+  const rnd = rnd64();
+  wStart(W, BUILD, SRV_BUILD_CAP);
+  let n = dialogBuildBye(c.dlg, W, LOCAL, rnd);
+  if (n > 0) n = authApply(AUTH_CTX_CALL + i, BUILD, n, SRV_BUILD_CAP, "BYE");
+  if (n <= 0) return false;
+  putBranch(BR, rnd);
+  const h = txnClientStart(Method.BYE, tcp, peerOrServer(i), BUILD, n, BR, BRANCH_LEN, now);
+  if (h < 0) return false;
+  c.byeTxn = h;
+  return true;
 }
 
 /** A 2xx to our INVITE (§13.2.2.4): dialog, ACK end to end along the route set, event. */

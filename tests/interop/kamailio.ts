@@ -7,7 +7,7 @@
 //   try { ... } finally { await k.stop(); }
 //
 // Options: udpPort/tcpPort/msrpPort (else free ports), msrp (the relay), msrpPassword/msrpRealm
-// (digest-challenged AUTH), dmqPeer (share the location table with another node over DMQ), debug.
+// (digest-challenged AUTH), authPassword/authRealm (SIP digest auth, WITH_AUTH), dmqPeer (share the location table with another node over DMQ), debug.
 // Ports reach the config as pre-processor defines (-A SIP_PORT=P, -A UDP_PORT/-A TCP_PORT when
 // they differ, -A WITH_MSRP -A MSRP_PORT=Q, ...): the config file itself is used as is. Kamailio's
 // log (stderr, -E) goes to RUNDIR/kamailio.log; log() returns it, logTail() its end for failure
@@ -44,6 +44,11 @@ export interface KamailioOptions {
   msrpPassword?: string;
   /** Digest realm of the relay (default "example.test"). */
   msrpRealm?: string;
+  /** SIP digest authentication with this password for every user (WITH_AUTH): REGISTER gets 401,
+   *  initial INVITE / MESSAGE 407 until they carry credentials (RFC 3261 §22). */
+  authPassword?: string;
+  /** Digest realm of the SIP challenges (default "example.test"). */
+  authRealm?: string;
   /** Share the location table with other nodes over DMQ (WITH_DMQ): the SIP address
    *  ("127.0.0.1:P") of a node to announce this one to; "self" for the first node. */
   dmqPeer?: string;
@@ -171,6 +176,10 @@ export async function startKamailio(opt: KamailioOptions = {}): Promise<RunningK
   if (opt.msrpPassword !== undefined) {
     defines.push("WITH_MSRP_AUTH", `MSRP_PASSWORD=${JSON.stringify(opt.msrpPassword)}`,
       `MSRP_REALM=${JSON.stringify(opt.msrpRealm ?? "example.test")}`);
+  }
+  if (opt.authPassword !== undefined) {
+    defines.push("WITH_AUTH", `AUTH_PASSWORD=${JSON.stringify(opt.authPassword)}`,
+      `AUTH_REALM=${JSON.stringify(opt.authRealm ?? "example.test")}`);
   }
   if (opt.dmqPeer !== undefined) {
     const peer = opt.dmqPeer === "self" ? `${HOST}:${udpPort}` : opt.dmqPeer;

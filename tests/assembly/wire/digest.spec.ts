@@ -88,6 +88,23 @@ describe("digest answer", () => {
     expect(str(OUT, n)).toBe("Digest username=\"alice\", realm=\"relay.example.com\", nonce=\"7a0c3e5b99f14d2ab6b1f0d2c39e8a71\", uri=\"" + URI +
       "\", response=\"d87f35877b9eb2386ec08d1e0390e97d\", algorithm=MD5, opaque=\"xyz\"");
   });
+  test("RFC 2617 §3.5 example (Mufasa): the published response", () => {
+    sOff = 0;
+    expect(digestParseChallenge(C, IN, put("Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""))).toBe(DigestErr.Ok);
+    const user = sp("Mufasa"), pass = sp("Circle Of Life"), uri = sp("/dir/index.html"), cn = sp("0a4f113b");
+    const n = digestBuildAuthorization(OUT, 2048, C, IN, user, 6, pass, 14, "GET", uri, 15, cn, 8, 1);
+    expect(n).toBeGreaterThan(0);
+    expect(str(OUT, n)).toBe("Digest username=\"Mufasa\", realm=\"testrealm@host.com\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\"" +
+      ", response=\"6629fae49393a05397450978507c4ef1\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a4f113b\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
+  });
+  test("SIP REGISTER (RFC 3261 §22.4: digest-uri = Request-URI), nc 2 of a refresh", () => {
+    sOff = 0;
+    expect(digestParseChallenge(C, IN, put("Digest realm=\"example.test\", nonce=\"n1\", qop=\"auth\""))).toBe(DigestErr.Ok);
+    const user = sp("alice"), pass = sp("s3cret"), uri = sp("sip:example.test"), cn = sp("cn0");
+    const n = digestBuildAuthorization(OUT, 2048, C, IN, user, 5, pass, 6, "REGISTER", uri, 16, cn, 3, 2);
+    expect(str(OUT, n)).toBe("Digest username=\"alice\", realm=\"example.test\", nonce=\"n1\", uri=\"sip:example.test\"" +
+      ", response=\"8fbca5cfff51971859ef97b77562922c\", algorithm=MD5, qop=auth, nc=00000002, cnonce=\"cn0\"");
+  });
 });
 
 describe("AUTH request", () => {
