@@ -10,6 +10,7 @@
 //   chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
 //        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
 //        [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]
+//        [--password PASS [--auth-user USER]]   SIP digest credentials (RFC 3261 §22)
 //     registers, then as host creates the chat and invites; otherwise accepts invitations. Each
 //     stdin line is sent to the chat ("/to AOR TEXT" privately), "/leave" leaves, EOF leaves and
 //     exits. --json: one JSON line per event: {"event":"registered"}, {"event":"invited","from"},
@@ -39,7 +40,8 @@ const USAGE = `usage: simple-im-agent check <sip|msrp|sdp|cpim> [--stream N] [--
        simple-im-agent server --listen IP:PORT [--domain D] [--json] [--chat-rooms]
        simple-im-agent chat --aor sip:USER@DOMAIN --server HOST:PORT [--json] [--host --invite AOR[,AOR...]]
                             [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
-                            [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]`;
+                            [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]
+                            [--password PASS [--auth-user USER]]`;
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`simple-im-agent: ${msg}\n`);
@@ -128,6 +130,7 @@ export function runChat(args: string[]): number | undefined {
   let aor: string | undefined, server: string | undefined, listen = "127.0.0.1:0", msrpListen: string | undefined;
   let pcap: string | undefined;
   let msrpRelay: string | undefined, msrpRelayUser: string | undefined, msrpRelayPassword: string | undefined;
+  let password: string | undefined, authUser: string | undefined;
   let json = false, host = false, onServer = false, transport: "udp" | "tcp" = "udp";
   let invite: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -143,6 +146,8 @@ export function runChat(args: string[]): number | undefined {
     else if (a === "--msrp-relay") msrpRelay = args[++i] ?? "";
     else if (a === "--msrp-relay-user") msrpRelayUser = args[++i] ?? "";
     else if (a === "--msrp-relay-password") msrpRelayPassword = args[++i] ?? "";
+    else if (a === "--password") password = args[++i] ?? "";
+    else if (a === "--auth-user") authUser = args[++i] ?? "";
     else if (a === "--pcap") {
       pcap = args[++i];
       if (!pcap) usage("--pcap needs a FILE");
@@ -162,6 +167,7 @@ export function runChat(args: string[]): number | undefined {
   for (const t of invite) if (!AOR_RE.test(t)) usage(`--invite: not an AOR: ${t}`);
   if (msrpRelay !== undefined && !/^msrp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(;tcp)?$/.test(msrpRelay)) usage("--msrp-relay needs msrp://HOST:PORT");
   if ((msrpRelayUser !== undefined || msrpRelayPassword !== undefined) && msrpRelay === undefined) usage("--msrp-relay-user/--msrp-relay-password need --msrp-relay");
+  if (authUser !== undefined && password === undefined) usage("--auth-user needs --password");
 
   const say = (ev: ChatEvent) => {
     if (json) { process.stdout.write(JSON.stringify(ev) + "\n"); return; }
@@ -206,7 +212,7 @@ export function runChat(args: string[]): number | undefined {
     }
     if (leaving && (ev.event === "left" || ev.event === "ended")) finish();
   };
-  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap, msrpRelay, msrpRelayUser, msrpRelayPassword }).then((agent) => {
+  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap, msrpRelay, msrpRelayUser, msrpRelayPassword, password, authUser }).then((agent) => {
     agentRef = agent;
     inviteOnce();
     if (!json) process.stderr.write(`simple-im-agent: ${aor} sip ${agent.sip} msrp ${agent.msrp}\n`);

@@ -337,3 +337,34 @@ test("Kamailio WITH_AUTH: a wrong password -> error 401, not registered, not rea
     }
   });
 });
+
+test("chat CLI --password against Kamailio WITH_AUTH: right password registers, wrong one gets error 401", { skip: !have, timeout: 60_000 }, async () => {
+  const { spawn } = await import("node:child_process");
+  const { repoRoot } = await import("../../host/loader.ts");
+  const k = await startKamailio({ authPassword: "clisecret" });
+  const run = (pw: string) => new Promise<Array<Record<string, unknown>>>((resolve) => {
+    const child = spawn("npm", ["run", "--silent", "cli", "--", "chat", "--aor", `sip:carol@${DOMAIN}`, "--server", k.sip, "--json", "--password", pw],
+      { cwd: repoRoot, stdio: ["pipe", "pipe", "ignore"], detached: true });
+    const lines: Array<Record<string, unknown>> = [];
+    let buf = "";
+    const done = () => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } resolve(lines); };
+    const timer = setTimeout(done, 15_000);
+    child.stdout!.on("data", (d) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const l = JSON.parse(buf.slice(0, i)); buf = buf.slice(i + 1);
+        lines.push(l);
+        if (l.event === "registered" || l.event === "error") { clearTimeout(timer); child.stdin!.end(); setTimeout(done, 500); }
+      }
+    });
+  });
+  try {
+    assert.deepEqual((await run("clisecret"))[0], { event: "registered" });
+    const bad = (await run("wrong"))[0];
+    assert.equal(bad.event, "error");
+    assert.equal(bad.code, 401);
+  } finally {
+    await k.stop();
+  }
+});
