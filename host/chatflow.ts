@@ -120,7 +120,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
       if (bob.agent.requestRoom([bob.aor, tom.aor, alice.aor]) !== 0) throw new Error("room request refused");
       for (const p of [bob, tom, alice]) {
         await waitFor(room, (e) => e.event === "joined" && e.member === p.aor, `room joined ${p.aor}`, ms);
-        await waitFor(p, (e) => e.event === "joined", "joined", ms);
+        await waitFor(p, (e) => e.event === "joined" && e.member === p.aor, "own joined (the ACK)", ms);
       }
     } else {
       // steps 2-9 for Tom, then step 10 (the same for Alice)
@@ -128,7 +128,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
         marks[`invite-${p.name}`] = tap.records.length;
         if (bob.agent.invite(p.aor) !== 0) throw new Error(`invite ${p.aor} refused`);
         await waitFor(bob, (e) => e.event === "joined" && e.member === p.aor, `joined ${p.aor}`, ms);
-        await waitFor(p, (e) => e.event === "joined", "joined", ms);
+        await waitFor(p, (e) => e.event === "joined" && e.member === p.aor, "own joined (the ACK)", ms);
       }
     }
 

@@ -33,12 +33,16 @@ function nameServer(f: FlowResult): void {
 for (const transport of ["udp", "tcp"] as const) {
   test(`seed chat flow, 20 steps, Kamailio as the IM server, SIP over ${transport}`, { skip: !have, timeout: 120_000 }, async () => {
     const k = await startKamailio({});
+    let f: FlowResult | undefined;
     try {
-      const f = await runChatFlow({ transport, server: transport === "tcp" ? k.sipTcp : k.sip, bigMessage: MIB });
+      f = await runChatFlow({ transport, server: transport === "tcp" ? k.sipTcp : k.sip, bigMessage: MIB });
       nameServer(f);
       assertChatFlow(f, { bigMessage: MIB });
     } catch (e) {
-      const tail = `\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(60)}`;
+      // the SIP records of the flow, to see what the tap saw (sends and receives, in order)
+      const recs = (f?.tap.records ?? []).filter((r) => r.proto === "sip" && r.seq < (f?.marks.message ?? 0))
+        .map((r) => `${r.seq} ${r.dir ?? "out"} ${r.from}->${r.to} ${r.line} [${/\r\nCSeq:[^\r]*/i.exec(r.bytes.toString("latin1"))?.[0]?.trim() ?? ""}]`).join("\n");
+      const tail = `\n--- SIP records ---\n${recs}\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(60)}`;
       if (e instanceof Error) { e.message += tail; throw e; }
       throw new Error(String(e) + tail);
     } finally {
