@@ -6,7 +6,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type RunningServer } from "../../host/server.ts";
-import { startUa, type RunningUa } from "../../host/ua.ts";
+import { startUa } from "../../host/ua.ts";
+import { Agent } from "./agent_events.ts";
 
 const DOMAIN = "example.test";
 let srv: RunningServer;
@@ -17,30 +18,6 @@ before(async () => {
 });
 after(async () => { await srv.close(); });
 
-type Ev = Record<string, unknown>;
-class Agent {
-  events: Ev[] = [];
-  private waiters: Array<{ pred: (e: Ev) => boolean; res: (e: Ev) => void }> = [];
-  ua!: RunningUa;
-  push(e: Ev) {
-    this.events.push(e);
-    for (const w of [...this.waiters]) if (w.pred(e)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.res(e); }
-  }
-  wait(name: string, ms = 3000): Promise<Ev> { return this.waitFor((e) => e.event === name, name, ms); }
-  /** The first event (seen or coming) that `pred` accepts; it is taken off the list. */
-  waitFor(pred: (e: Ev) => boolean, what: string, ms = 3000): Promise<Ev> {
-    const seen = this.events.find(pred);
-    if (seen) { this.events.splice(this.events.indexOf(seen), 1); return Promise.resolve(seen); }
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timeout waiting for ${what}; got ${JSON.stringify(this.events)}`)), ms);
-      this.waiters.push({ pred, res: (e) => { clearTimeout(t); this.events.splice(this.events.indexOf(e), 1); res(e); } });
-    });
-  }
-  /** Event `name` of call handle `call`. */
-  waitCall(name: string, call: unknown, ms = 3000): Promise<Ev> {
-    return this.waitFor((e) => e.event === name && e.call === call, `${name} of call ${call}`, ms);
-  }
-}
 
 async function agent(user: string, transport: "udp" | "tcp", server = srv): Promise<Agent> {
   const a = new Agent();

@@ -26,7 +26,8 @@ import net from "node:net";
 import { createHash } from "node:crypto";
 import { startKamailio, haveKamailio, type RunningKamailio, type KamailioOptions } from "./kamailio.ts";
 import { UdpUA, TcpUA, build, hdr, hdrs, values, type UA, type Msg } from "../integration/sipua.ts";
-import { startUa, type RunningUa } from "../../host/ua.ts";
+import { startUa } from "../../host/ua.ts";
+import { Agent } from "../integration/agent_events.ts";
 
 const have = haveKamailio();
 const DOMAIN = "example.test";
@@ -161,24 +162,6 @@ test("Kamailio over TCP with hand-written UAs: REGISTER, INVITE/180/200/ACK/BYE 
 
 // ---- 2. our agent's UA role ------------------------------------------------------------------
 
-type Ev = Record<string, unknown>;
-class Agent {
-  events: Ev[] = [];
-  private waiters: Array<{ pred: (e: Ev) => boolean; res: (e: Ev) => void }> = [];
-  ua!: RunningUa;
-  push(e: Ev) {
-    this.events.push(e);
-    for (const w of [...this.waiters]) if (w.pred(e)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.res(e); }
-  }
-  wait(name: string, ms = 3000): Promise<Ev> {
-    const seen = this.events.find((e) => e.event === name);
-    if (seen) { this.events.splice(this.events.indexOf(seen), 1); return Promise.resolve(seen); }
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timeout waiting for ${name}; got ${JSON.stringify(this.events)}`)), ms);
-      this.waiters.push({ pred: (e) => e.event === name, res: (e) => { clearTimeout(t); this.events.splice(this.events.indexOf(e), 1); res(e); } });
-    });
-  }
-}
 
 async function agent(k: RunningKamailio, user: string, transport: "udp" | "tcp"): Promise<Agent> {
   const a = new Agent();

@@ -17,7 +17,8 @@ import dgram from "node:dgram";
 import { createHash } from "node:crypto";
 import { startKamailio, haveKamailio, type RunningKamailio } from "./kamailio.ts";
 import { parseMsg, build, hdr, hdrs, type Msg } from "../integration/sipua.ts";
-import { startUa, type RunningUa } from "../../host/ua.ts";
+import { startUa } from "../../host/ua.ts";
+import { Agent } from "../integration/agent_events.ts";
 import { startChat } from "../../host/chat.ts";
 
 const have = haveKamailio();
@@ -26,24 +27,6 @@ let seq = 0;
 const uniq = (p: string) => `${p}${++seq}${Math.random().toString(36).slice(2, 8)}`;
 const md5 = (s: string) => createHash("md5").update(s, "latin1").digest("hex");
 
-type Ev = Record<string, unknown>;
-class Agent {
-  events: Ev[] = [];
-  private waiters: Array<{ pred: (e: Ev) => boolean; res: (e: Ev) => void }> = [];
-  ua!: RunningUa;
-  push(e: Ev) {
-    this.events.push(e);
-    for (const w of [...this.waiters]) if (w.pred(e)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.res(e); }
-  }
-  wait(name: string, ms = 3000): Promise<Ev> {
-    const seen = this.events.find((e) => e.event === name);
-    if (seen) { this.events.splice(this.events.indexOf(seen), 1); return Promise.resolve(seen); }
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timeout waiting for ${name}; got ${JSON.stringify(this.events)}`)), ms);
-      this.waiters.push({ pred: (e) => e.event === name, res: (e) => { clearTimeout(t); this.events.splice(this.events.indexOf(e), 1); res(e); } });
-    });
-  }
-}
 
 /** auth-params of a Digest credentials value. */
 function params(v: string): Record<string, string> {
