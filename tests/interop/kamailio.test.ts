@@ -24,7 +24,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { createHash } from "node:crypto";
-import { startKamailio, haveKamailio, type RunningKamailio, type KamailioOptions } from "./kamailio.ts";
+import { startKamailio, haveKamailio, withKamailio, type RunningKamailio, type KamailioOptions } from "./kamailio.ts";
 import { UdpUA, TcpUA, build, hdr, hdrs, values, type UA, type Msg } from "../integration/sipua.ts";
 import { startUa } from "../../host/ua.ts";
 import { Agent } from "../integration/agent_events.ts";
@@ -34,19 +34,6 @@ const DOMAIN = "example.test";
 let seq = 0;
 const uniq = (p: string) => `${p}${++seq}${Math.random().toString(36).slice(2, 8)}`;
 
-/** Runs fn with a fresh Kamailio; always stops it; a failure carries the tail of its log. */
-async function withKamailio(opt: KamailioOptions, fn: (k: RunningKamailio) => Promise<void>): Promise<void> {
-  const k = await startKamailio(opt);
-  try {
-    await fn(k);
-  } catch (e) {
-    const tail = `\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(80)}`;
-    if (e instanceof Error) { e.message += tail; throw e; }
-    throw new Error(String(e) + tail);
-  } finally {
-    await k.stop();
-  }
-}
 
 const addr = (s: string) => { const i = s.lastIndexOf(":"); return { host: s.slice(0, i), port: Number(s.slice(i + 1)) }; };
 

@@ -249,3 +249,17 @@ export async function startKamailio(opt: KamailioOptions = {}): Promise<RunningK
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Runs fn with a fresh Kamailio; always stops it; a failure carries the tail of its log. */
+export async function withKamailio(opt: KamailioOptions, fn: (k: RunningKamailio) => Promise<void>): Promise<void> {
+  const k = await startKamailio(opt);
+  try {
+    await fn(k);
+  } catch (e) {
+    const tail = `\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(80)}`;
+    if (e instanceof Error) { e.message += tail; throw e; }
+    throw new Error(String(e) + tail);
+  } finally {
+    await k.stop();
+  }
+}

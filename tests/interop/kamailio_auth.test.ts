@@ -15,7 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { createHash } from "node:crypto";
-import { startKamailio, haveKamailio, type RunningKamailio } from "./kamailio.ts";
+import { startKamailio, haveKamailio, withKamailio, type RunningKamailio } from "./kamailio.ts";
 import { parseMsg, build, hdr, hdrs, type Msg } from "../integration/sipua.ts";
 import { startUa } from "../../host/ua.ts";
 import { Agent } from "../integration/agent_events.ts";
@@ -243,18 +243,6 @@ test("digest auth of the chat role (startChat password/authUser): REGISTER 401, 
 
 // ---- 2. Kamailio with WITH_AUTH ---------------------------------------------------------------------
 
-async function withKamailio(password: string, fn: (k: RunningKamailio) => Promise<void>): Promise<void> {
-  const k = await startKamailio({ authPassword: password });
-  try {
-    await fn(k);
-  } catch (e) {
-    const tail = `\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(80)}`;
-    if (e instanceof Error) { e.message += tail; throw e; }
-    throw new Error(String(e) + tail);
-  } finally {
-    await k.stop();
-  }
-}
 
 async function agent(k: RunningKamailio, user: string, password: string): Promise<Agent> {
   const a = new Agent();
@@ -269,7 +257,7 @@ const logged = (k: RunningKamailio, local: string, method: string) =>
     .map((l) => Number(/\{\d+ (\d+) [A-Z]+ /.exec(l)?.[1]));
 
 test("Kamailio WITH_AUTH over UDP with our UAs: 401 -> REGISTER with credentials, 407 -> INVITE with Proxy-Authorization, call, BYE", { skip: !have }, async () => {
-  await withKamailio("s3cret", async (k) => {
+  await withKamailio({ authPassword: "s3cret" }, async (k) => {
     const tag = uniq("");
     const A = await agent(k, `alice${tag}`, "s3cret");
     let B: Agent | undefined;
@@ -302,7 +290,7 @@ test("Kamailio WITH_AUTH over UDP with our UAs: 401 -> REGISTER with credentials
 });
 
 test("Kamailio WITH_AUTH: a wrong password -> error 401, not registered, not reachable", { skip: !have }, async () => {
-  await withKamailio("s3cret", async (k) => {
+  await withKamailio({ authPassword: "s3cret" }, async (k) => {
     const tag = uniq("");
     const A = await agent(k, `alice${tag}`, "wrong");
     const B = await agent(k, `bob${tag}`, "s3cret");

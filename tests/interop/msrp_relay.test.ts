@@ -29,23 +29,11 @@ import assert from "node:assert/strict";
 import { runChatFlow, type FlowResult, type Member } from "../../host/chatflow.ts";
 import { startChat } from "../../host/chat.ts";
 import { startServer } from "../../host/server.ts";
-import { startKamailio, haveKamailio, type RunningKamailio, type KamailioOptions } from "./kamailio.ts";
+import { haveKamailio, withKamailio, type RunningKamailio } from "./kamailio.ts";
 
 const have = haveKamailio();
 const KIB64 = 64 * 1024;
 
-async function withKamailio(opt: KamailioOptions, fn: (k: RunningKamailio) => Promise<void>): Promise<void> {
-  const k = await startKamailio(opt);
-  try {
-    await fn(k);
-  } catch (e) {
-    const tail = `\n--- kamailio log (last lines; KAMAILIO_KEEP=1 keeps ${k.dir}) ---\n${k.logTail(60)}`;
-    if (e instanceof Error) { e.message += tail; throw e; }
-    throw new Error(String(e) + tail);
-  } finally {
-    await k.stop();
-  }
-}
 
 const text = (r: { bytes?: Uint8Array }) => Buffer.from(r.bytes ?? []).toString("latin1");
 const header = (frame: string, name: string) => new RegExp(`\r\n${name}: ([^\r\n]*)`, "i").exec(frame)?.[1];
