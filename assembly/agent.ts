@@ -12,7 +12,8 @@
 //   onStreamOpen(addrLen): i32                     inbox = peer "ip:port"; returns the connection
 //                                                  id the core gives an accepted connection, -1 =
 //                                                  refuse (table full: close the socket)
-//   onStream(conn, len, now): i32                  inbox = bytes read from connection conn
+//   onStream(conn, len, now): i32                  inbox = bytes read from connection conn;
+//                                                  returns the bytes taken (see onStream)
 //   onStreamClosed(conn, now)                      the socket closed or a CONNECT failed
 //   onTimer(now)                                   the timer armed for nextDeadline() fired
 //   nextDeadline(): f64                            ms on the same clock, -1 = nothing armed
@@ -50,11 +51,16 @@ export function onStreamOpen(addrLen: i32): i32 {
   if (uaReady()) return uaStreamOpen(INBOX, addrLen);
   return serverStreamOpen(INBOX, addrLen);
 }
-/** SIP connections take every byte; MSRP connections (id >= 256) return how many they took. */
+/** Returns how many bytes the core took (every role, every connection): fewer than len means
+ *  the core cannot hold more now; the host keeps the rest, reads no more from that socket, and
+ *  offers it again when a RESUME record names the connection (mem/outbox.ts). SIP connections
+ *  always take everything (a message that cannot be framed closes the connection instead). */
 export function onStream(conn: i32, len: i32, now: f64): i32 {
+  if (len < 0) return -1;
   if (chatReady()) return conn >= MSRP_CONN_ID_BASE ? chatMsrpStream(INBOX, conn, len, now) : chatSipStream(INBOX, conn, len, now);
-  if (uaReady()) return uaStream(INBOX, conn, len, now);
-  return serverStream(INBOX, conn, len, now);
+  if (uaReady()) { uaStream(INBOX, conn, len, now); return len; }
+  serverStream(INBOX, conn, len, now);
+  return len;
 }
 export function onStreamClosed(conn: i32, now: f64): void {
   if (chatReady()) { if (conn >= MSRP_CONN_ID_BASE) chatMsrpClosed(conn, now); else chatSipStreamClosed(conn, now); return; }

@@ -26,6 +26,8 @@
 //                                         inbox = auth username (0: the AOR's user part), password;
 //                                         right after chatInit. 0 ok, 2 bad argument
 //   chatMsrpRelayState(): i32             0 none, 1 connecting, 2 AUTH, 3 ready, 4 failed
+//   chatLimits(stallMs, idleMs)           relay limits (0 = mem/limits.ts defaults)
+//   connKind(conn): i32                   1 SIP, 2 MSRP (labels for a wire tap)
 // Results 0 = ok, else ChatCmdErr (assembly/chat/agent_chat.ts), also sent as an error event.
 
 import { INBOX } from "./mem/regions";
@@ -33,14 +35,16 @@ import { INBOX_CAP } from "./mem/limits";
 import {
   chatStart, chatInvite, chatAccept, chatReject, chatLeave, chatSendStart, chatSendData, chatSendRoom,
   chatMsrpOpen, chatMembers, chatSending, chatCmdReason, ChatCmdErr, chatCreateRoom,
-  chatSetRelay, chatRelayState,
+  chatSetRelay, chatRelayState, chatCmdCode, chatCmdName, chatSetLimits, chatConnKind,
 } from "./chat/agent_chat";
 import { outEventOpen, outEventClose, outStr, outDec } from "./mem/outbox";
 import { uaCredentials } from "./ua/agent_ua";
 
+/** A refused command is also an error event: its name, protocol code and reason (never code 0). */
 function report(r: i32): i32 {
   if (r != 0 && outEventOpen()) {
-    outStr("{\"event\":\"error\",\"code\":0,\"reason\":\""); outStr(chatCmdReason(r)); outStr("\",\"cmd\":");
+    outStr("{\"event\":\"error\",\"name\":\""); outStr(chatCmdName(r)); outStr("\",\"code\":"); outDec(<u32>chatCmdCode(r));
+    outStr(",\"reason\":\""); outStr(chatCmdReason(r)); outStr("\",\"cmd\":");
     outDec(<u32>r); outStr("}");
     outEventClose();
   }
@@ -84,3 +88,7 @@ export function chatSetCredentials(userLen: i32, passLen: i32): i32 {
   if (userLen < 0 || passLen < 0 || userLen + passLen > INBOX_CAP) return 2;
   return uaCredentials(INBOX, userLen, INBOX + <usize>userLen, passLen);
 }
+/** The relay's limits in ms (0 = default): member stall before eviction, incoming message idle before abort. */
+export function chatLimits(stallMs: i32, idleMs: i32): void { chatSetLimits(stallMs, idleMs); }
+/** What connection id is: 1 SIP, 2 MSRP (the host's wire tap labels; nothing else branches on it). */
+export function connKind(conn: i32): i32 { return chatConnKind(conn); }

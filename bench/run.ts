@@ -154,6 +154,19 @@ sipSet("rfc4475-valid", torture);
   row("SDP parse vs sdp-transform", "MB/s", t.ours != null ? bytes * 1e3 / t.ours : null, bytes * 1e3 / t["sdp-transform"]);
 }
 
+// ---------------------------------------------------------------- the chat relay (issue 10)
+// One MSRP hop through our chat host (the product module, build/agent.wasm, over loopback)
+// against a Kamailio `msrp` relay hop, same clients, bodies and window in the same run; then
+// fan-out. bench/relay_hop.ts; rows with a null peer say why in their note.
+if (process.env.BENCH_NO_RELAY !== "1") {
+  const { relayHop, relayFanout } = await import("./relay_hop.ts");
+  console.log("\nrelay: MSRP hop through our chat host vs Kamailio msrp relay, then fan-out");
+  for (const r of [...await relayHop(quick), ...await relayFanout(quick)]) {
+    row(r.name, r.unit, r.ours, r.peer, r.target);
+    if (r.note) console.log(`  ${r.name} [${r.unit}]: ${r.note}`);
+  }
+}
+
 // ---------------------------------------------------------------- report
 if (wasm != null) {
   const after = wasm.memoryBytes();

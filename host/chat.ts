@@ -16,10 +16,10 @@ export type ChatEvent =
   | { event: "invited"; from: string }
   | { event: "joined"; member: string }
   | { event: "message"; from: string; text: string; id?: number; bytes?: number; private?: boolean }
-  | { event: "left"; member: string }
-  | { event: "ended" }
+  | { event: "left"; member: string; reason?: string; code?: number }
+  | { event: "ended"; reason?: string }
   | { event: "relay"; state: "ready"; usePath: string; expires: number }
-  | { event: "error"; code: number; reason: string };
+  | { event: "error"; name?: string; code: number; reason: string; member?: string };
 
 export interface ChatOptions {
   /** Our AOR, "sip:alice@example.test". */
@@ -42,6 +42,11 @@ export interface ChatOptions {
   autoAccept?: boolean;
   /** REGISTER interval to ask for, seconds (default: the core's). */
   expires?: number;
+  /** Relay limits (ms): a member whose queue makes no progress this long is evicted (default
+   *  10 000, assembly/mem/limits.ts MSRP_Q_STALL_MS); an incoming message whose next chunk does
+   *  not come this long is aborted (MSRP_IN_IDLE_MS). */
+  stallMs?: number;
+  idleMs?: number;
   /** MSRP relay (RFC 4976) "msrp://HOST:PORT": every MSRP session goes through it (handsets
    *  behind NAT). startChat resolves once the relay accepted our AUTH (its Use-Path). */
   msrpRelay?: string;
@@ -100,6 +105,7 @@ interface ChatExports {
   chatSetMsrpRelay(uriLen: number, userLen: number, passLen: number, now: number): number;
   chatMsrpRelayState(): number;
   chatSetCredentials(userLen: number, passLen: number): number;
+  chatLimits(stallMs: number, idleMs: number): void;
 }
 
 const enc = (s: string) => Buffer.from(s, "latin1");
@@ -120,7 +126,10 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
     const l = parts.get(id);
     if (l) l.push(bytes); else parts.set(id, [bytes]);
   };
+  // one-shot waiters for core events (relay ready / failed): no polling
+  const waiters = new Set<(ev: Record<string, unknown>) => void>();
   const onEvent = (raw: Record<string, unknown>) => {
+    for (const w of [...waiters]) w(raw);
     if (raw.event === "message" && typeof raw.id === "number") {
       const body = Buffer.concat(parts.get(raw.id) ?? []);
       parts.delete(raw.id);
@@ -132,6 +141,9 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
     opt.onEvent?.(raw as unknown as ChatEvent);
   };
   const io = new SocketHost(core, onEvent, onData);
+  // SEND_READY from the core: the app message waiting for room goes on
+  let readyWait: (() => void) | undefined;
+  io.onSendReady = () => { const w = readyWait; readyWait = undefined; w?.(); };
   io.wire = opt.wire;
   const pcap = opt.pcap ? openPcap(opt.pcap) : undefined;
   if (pcap) io.packets = (p) => pcap.packet(p);
@@ -161,6 +173,7 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   const r = shim.invoke([enc(opt.aor), enc(opt.server), enc(sip), enc(msrp)],
     ([a, s, l, mm], now) => x.chatInit(a, s, l, mm, useTcp ? 1 : 0, opt.expires ?? 0, flags, seed[0], seed[1], now));
   if (r !== 0) { await io.close(); pcap?.close(); throw new Error(`chatInit refused (${r})`); }
+  if (opt.stallMs !== undefined || opt.idleMs !== undefined) x.chatLimits(opt.stallMs ?? 0, opt.idleMs ?? 0);
   if (opt.password !== undefined) {
     const c = shim.invoke([enc(opt.authUser ?? ""), enc(opt.password)], ([u, p]) => x.chatSetCredentials(u, p));
     if (c !== 0) { await io.close(); pcap?.close(); throw new Error(`chatSetCredentials refused (${c})`); }
@@ -168,41 +181,46 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   if (opt.msrpRelay !== undefined) {
     // RFC 4976 §5: connect to the relay and AUTH before any session is offered or answered
     const fail = async (why: string) => { await io.close(); pcap?.close(); return new Error(`MSRP relay ${opt.msrpRelay}: ${why}`); };
+    // the core says how AUTH ended with an event: {"event":"relay",...} or an error (its own
+    // timeout, 408, covers a relay that never answers)
+    const outcome = new Promise<string | null>((res) => {
+      const w = (ev: Record<string, unknown>) => {
+        if (ev.event === "relay") { waiters.delete(w); res(null); }
+        else if (ev.event === "error" && ev.name === "relay_failed") { waiters.delete(w); res(`AUTH failed (${ev.code})`); }
+      };
+      waiters.add(w);
+    });
     const rr = shim.invoke([enc(opt.msrpRelay), enc(opt.msrpRelayUser ?? ""), enc(opt.msrpRelayPassword ?? "")],
       ([u, us, pw], now) => x.chatSetMsrpRelay(u, us, pw, now));
     if (rr !== 0) throw await fail(`refused (${rr})`);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const st = x.chatMsrpRelayState();
-      if (st === 3) break;
-      if (st === 4) throw await fail("AUTH failed");
-      if (Date.now() > deadline) throw await fail("no answer to AUTH");
-      await new Promise((res) => setTimeout(res, 5));
-    }
+    const why = x.chatMsrpRelayState() === 3 ? null : await outcome;
+    if (why !== null) throw await fail(why);
   }
 
+  let closed = false;
+  let closedR: () => void = () => {};
+  const closedP = new Promise<void>((res) => { closedR = res; });
   // one app message at a time goes into the core; later sends queue behind it
   let sending: Promise<void> = Promise.resolve();
   const sendOne = async (bytes: Uint8Array, to: string) => {
     const b = shim.invoke([enc(to)], ([tl], now) => x.chatSendBegin(tl, bytes.length, now));
     if (b !== 0) throw new Error(`send refused (${b})`);
     let off = 0;
-    let idle = 0;
     for (;;) {
       const piece = bytes.subarray(off, Math.min(bytes.length, off + core.inboxCap));
+      const ready = new Promise<void>((res) => { readyWait = res; });
       const took = shim.invoke([piece], ([n], now) => x.chatSendMore(n, now));
       if (took < 0) {
+        readyWait = undefined;
         if (off >= bytes.length) return;
         throw new Error("send aborted (the chat ended or every recipient failed)");
       }
       off += took;
-      if (off >= bytes.length && x.chatSendOpen() === 0) return;
-      if (took === 0) {
-        // the MSRP window is full or a recipient is finishing another message: wait for
-        // its 200s (flow control); give up after 60 s
-        if (++idle > 12000) throw new Error("send stalled");
-        await new Promise((res) => setTimeout(res, 5));
-      } else idle = 0;
+      if (off >= bytes.length && x.chatSendOpen() === 0) { readyWait = undefined; return; }
+      // the recipients' queues are full: the core sends SEND_READY when they have room (their
+      // members' 200s), or evicts whoever stalls; the chat's end makes the next call fail
+      if (took < piece.length) await Promise.race([ready, closedP]);
+      if (closed) throw new Error("send aborted (agent closed)");
     }
   };
 
@@ -223,6 +241,6 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
     },
     leave: () => shim.invoke([], (_l, now) => x.chatLeaveChat(now)),
     members: () => x.chatJoined(),
-    close: async () => { await io.close(); pcap?.close(); },
+    close: async () => { closed = true; closedR(); await io.close(); pcap?.close(); },
   };
 }

@@ -11,6 +11,7 @@
 //        [--listen IP:PORT] [--msrp-listen IP:PORT] [--transport udp|tcp] [--on-server] [--pcap FILE]
 //        [--msrp-relay msrp://HOST:PORT [--msrp-relay-user USER --msrp-relay-password PASS]]
 //        [--password PASS [--auth-user USER]]   SIP digest credentials (RFC 3261 §22)
+//        [--stay] [--stall-ms N] [--idle-ms N]
 //     registers, then as host creates the chat and invites; otherwise accepts invitations. Each
 //     stdin line is sent to the chat ("/to AOR TEXT" privately), "/leave" leaves, EOF leaves and
 //     exits. --json: one JSON line per event: {"event":"registered"}, {"event":"invited","from"},
@@ -19,7 +20,11 @@
 //     --pcap FILE: write this agent's own SIP and MSRP traffic (both directions) to FILE as a
 //     classic pcap for Wireshark (host/pcap.ts; MSRP is on a random port: decode it with
 //     `-d tcp.port==P,msrp`, P = the MSRP port printed at start).
-//     Exit 0 after leaving, 1 when it cannot start, 2 on usage errors. --on-server (with --host):
+//     Exit 0 after leaving or after the chat ended ({"event":"ended"}: the host left, ended the
+//     chat or was lost; --stay keeps running for the next invitation), 1 when it cannot start,
+//     2 on usage errors. --stall-ms N: a member whose queue makes no progress for N ms is
+//     evicted (default 10000); --idle-ms N: a message whose next chunk does not come for N ms is
+//     aborted (default 10000). --on-server (with --host):
 //     the chat is hosted on the IM server (`server --chat-rooms`): a room is requested from
 //     sip:chat@DOMAIN and it invites us and the --invite list.
 //     --msrp-relay msrp://HOST:PORT: every MSRP session goes through this RFC 4976 relay (e.g.
@@ -131,7 +136,8 @@ export function runChat(args: string[]): number | undefined {
   let pcap: string | undefined;
   let msrpRelay: string | undefined, msrpRelayUser: string | undefined, msrpRelayPassword: string | undefined;
   let password: string | undefined, authUser: string | undefined;
-  let json = false, host = false, onServer = false, transport: "udp" | "tcp" = "udp";
+  let json = false, host = false, onServer = false, transport: "udp" | "tcp" = "udp", stay = false;
+  let stallMs: number | undefined, idleMs: number | undefined;
   let invite: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -148,6 +154,12 @@ export function runChat(args: string[]): number | undefined {
     else if (a === "--msrp-relay-password") msrpRelayPassword = args[++i] ?? "";
     else if (a === "--password") password = args[++i] ?? "";
     else if (a === "--auth-user") authUser = args[++i] ?? "";
+    else if (a === "--stay") stay = true;
+    else if (a === "--stall-ms" || a === "--idle-ms") {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v <= 0) usage(`${a} needs a number of milliseconds`);
+      if (a === "--stall-ms") stallMs = v; else idleMs = v;
+    }
     else if (a === "--pcap") {
       pcap = args[++i];
       if (!pcap) usage("--pcap needs a FILE");
@@ -184,7 +196,7 @@ export function runChat(args: string[]): number | undefined {
     let to = "", text = line;
     const m = /^\/to\s+(\S+)\s?(.*)$/.exec(line);
     if (m) { to = m[1]; text = m[2]; }
-    agent.send(text, to).catch((err: Error) => say({ event: "error", code: 0, reason: err.message }));
+    agent.send(text, to).catch((err: Error) => say({ event: "error", name: "send_failed", code: 503, reason: err.message }));
   };
   let finished = false;
   const finish = () => {
@@ -211,8 +223,11 @@ export function runChat(args: string[]): number | undefined {
       while (queue.length > 0) sendLine(queue.shift()!);
     }
     if (leaving && (ev.event === "left" || ev.event === "ended")) finish();
+    // the chat is over (the host left, was lost, or ended it): exit 0, unless told to stay
+    // for the next invitation (--stay)
+    else if (ev.event === "ended" && !stay) { leaving = true; finish(); }
   };
-  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap, msrpRelay, msrpRelayUser, msrpRelayPassword, password, authUser }).then((agent) => {
+  startChat({ aor, server, listen, msrpListen, transport, host: host && !onServer, onEvent, pcap, msrpRelay, msrpRelayUser, msrpRelayPassword, password, authUser, stallMs, idleMs }).then((agent) => {
     agentRef = agent;
     inviteOnce();
     if (!json) process.stderr.write(`simple-im-agent: ${aor} sip ${agent.sip} msrp ${agent.msrp}\n`);

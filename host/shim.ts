@@ -9,8 +9,9 @@ export const OUT_CONNECT = 3;
 export const OUT_CLOSE = 4;
 export const OUT_EVENT = 5;
 export const OUT_DATA = 6;
-/** Connection ids from this value up are MSRP connections (assembly/chat/agent_chat.ts). */
-export const MSRP_CONN_ID_BASE = 256;
+export const OUT_RESUME = 7;
+export const OUT_SEND_READY = 8;
+export const OUT_WAKE = 9;
 
 export interface OutboxHandlers {
   sendDgram(sock: number, addr: string, bytes: Buffer): void;
@@ -20,6 +21,10 @@ export interface OutboxHandlers {
   event(json: string): void;
   /** Chat content bytes of app message `id` (OUT_DATA), completed by its "message" event. */
   data?(id: number, bytes: Buffer): void;
+  /** OUT_RESUME: the core takes bytes from connection `conn` again (offer what it left). */
+  resume?(conn: number): void;
+  /** OUT_SEND_READY: the app's message that was only partly taken may go on. */
+  sendReady?(): void;
 }
 
 export interface AgentExports {
@@ -35,6 +40,8 @@ export interface AgentExports {
   outboxDropped(): number;
   serverPairs(): number;
   outboxPtr(): number;
+  /** Chat role: 1 SIP, 2 MSRP (what a wire tap calls the connection). */
+  connKind?(conn: number): number;
 }
 
 const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -55,9 +62,8 @@ export function addrText(host: string, port: number): string {
 export class Shim {
   readonly x: AgentExports;
   private timer: NodeJS.Timeout | undefined;
-  /** Called after every drain (the socket layer retries stalled MSRP input from here). */
-  afterHook?: () => void;
   private closed = false;
+  private wakeQueued = false;
   readonly clock: () => number;
 
   constructor(readonly core: Core, private readonly h: OutboxHandlers, clock: () => number = () => performance.now()) {
@@ -113,10 +119,9 @@ export class Shim {
   }
 
   /**
-   * Bytes read from connection conn. SIP connections take everything. MSRP connections
-   * (id >= MSRP_CONN_ID_BASE) answer how many bytes they took: when fewer (the core's relay
-   * window or outbox is full), the rest is the caller's to offer again later (flow control).
-   * Returns the bytes taken.
+   * Bytes read from connection conn; returns how many the core took. When fewer (its relay
+   * queues or outbox are full), the rest is the caller's to hold until a RESUME record for
+   * conn (handlers.resume) — the core says when, nothing is retried on a timer.
    */
   stream(conn: number, bytes: Uint8Array): number {
     let off = 0;
@@ -125,12 +130,15 @@ export class Shim {
       const [n] = this.put(piece);
       const r = this.x.onStream(conn, n, this.clock());
       this.after();
-      if (conn < MSRP_CONN_ID_BASE || r < 0) { off += n; continue; }
+      if (r < 0) return bytes.length;   // the connection is unknown to the core: nothing to hold
       off += r;
-      if (r === 0) break;
+      if (r < n) break;
     }
     return this.closed ? bytes.length : off;
   }
+
+  /** What connection conn is, for labels only: "msrp" or "sip". */
+  connLabel(conn: number): "msrp" | "sip" { return this.x.connKind?.(conn) === 2 ? "msrp" : "sip"; }
 
   streamClosed(conn: number): void {
     if (this.closed) return;
@@ -145,16 +153,36 @@ export class Shim {
     const len = this.x.outboxLen();
     const dv = new DataView(mem.buffer);
     let p = base;
+    // consecutive stream writes to one connection leave as one buffer (one socket write)
     const recs: Array<[number, number, string, Buffer]> = [];
     while (p + 16 <= base + len) {
       const op = dv.getUint32(p, true), id = dv.getUint32(p + 4, true);
       const al = dv.getUint32(p + 8, true), dl = dv.getUint32(p + 12, true);
-      const addr = latin1(mem.subarray(p + 16, p + 16 + al));
+      let next = p + ((16 + al + dl + 3) & ~3);
+      if (op === OUT_SEND_STREAM) {
+        let total = dl, q = next;
+        while (q + 16 <= base + len && dv.getUint32(q, true) === OUT_SEND_STREAM && dv.getUint32(q + 4, true) === id) {
+          const l2 = dv.getUint32(q + 12, true);
+          total += l2; q += (16 + dv.getUint32(q + 8, true) + l2 + 3) & ~3;
+        }
+        const data = Buffer.allocUnsafe(total);   // a copy: the outbox is reused by the next call
+        let w = 0;
+        for (let r = p; r < q; ) {
+          const a2 = dv.getUint32(r + 8, true), l2 = dv.getUint32(r + 12, true);
+          data.set(mem.subarray(r + 16 + a2, r + 16 + a2 + l2), w); w += l2;
+          r += (16 + a2 + l2 + 3) & ~3;
+        }
+        recs.push([op, id, "", data]);
+        p = q;
+        continue;
+      }
+      const addr = al > 0 ? latin1(mem.subarray(p + 16, p + 16 + al)) : "";
       const data = Buffer.from(mem.subarray(p + 16 + al, p + 16 + al + dl));   // a copy
       recs.push([op, id, addr, data]);
-      p += (16 + al + dl + 3) & ~3;
+      p = next;
     }
     this.x.outboxReset();
+    let wake = false;
     for (const [op, id, addr, data] of recs) {
       if (op === OUT_SEND_DGRAM) this.h.sendDgram(id, addr, data);
       else if (op === OUT_SEND_STREAM) this.h.sendStream(id, data);
@@ -162,9 +190,21 @@ export class Shim {
       else if (op === OUT_CLOSE) this.h.close(id);
       else if (op === OUT_EVENT) this.h.event(data.toString("latin1"));
       else if (op === OUT_DATA) this.h.data?.(id, data);
+      else if (op === OUT_RESUME) this.h.resume?.(id);
+      else if (op === OUT_SEND_READY) this.h.sendReady?.();
+      else if (op === OUT_WAKE) wake = true;
+    }
+    if (wake && !this.wakeQueued) {
+      // the core has frames that did not fit this outbox: call it again once I/O had its turn
+      this.wakeQueued = true;
+      setImmediate(() => {
+        this.wakeQueued = false;
+        if (this.closed) return;
+        this.x.onTimer(this.clock());
+        this.after();
+      });
     }
     this.arm();
-    this.afterHook?.();
   }
 
   private arm(): void {

@@ -4,7 +4,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { Core } from "./loader.ts";
-import { Shim, splitAddr, addrText, MSRP_CONN_ID_BASE } from "./shim.ts";
+import { Shim, splitAddr, addrText } from "./shim.ts";
 import type { TapPoint, TapPacket } from "./wiretap.ts";
 
 export class SocketHost {
@@ -15,10 +15,9 @@ export class SocketHost {
   udp?: dgram.Socket;
   tcp?: net.Server;
   msrp?: net.Server;
-  /** MSRP bytes the core could not take yet (its relay window was full): the socket is paused. */
+  /** Bytes the core could not take yet (its relay queues were full): the socket is paused
+   *  until the core's RESUME record for that connection. */
   private readonly pending = new Map<number, Buffer>();
-  private retrying = false;
-  private retryTimer: NodeJS.Timeout | undefined;
   /** Optional record of every send, and of every receive when the tap takes them (host/wiretap.ts). */
   wire?: TapPoint;
   /** Optional raw packet hook: every send and receive with both real addresses (host/pcap.ts). */
@@ -38,7 +37,7 @@ export class SocketHost {
         if (this.wire) {
           const peer = addrText(sock.remoteAddress ?? this.connTarget.get(conn) ?? "", sock.remotePort ?? 0);
           this.wire.tap.record(this.wire.me, sock.remotePort ? peer : (this.connTarget.get(conn) ?? "?"),
-            conn >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", bytes, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
+            this.shim.connLabel(conn), "tcp", bytes, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
         }
         if (this.packets) {
           // before 'connect' the local end is unknown: report the send once it is
@@ -71,9 +70,13 @@ export class SocketHost {
         onEvent?.(ev);
       },
       data: (id, bytes) => onData?.(id, bytes),
+      resume: (conn) => this.resume(conn),
+      sendReady: () => this.onSendReady?.(),
     });
-    this.shim.afterHook = () => this.retryPending();
   }
+
+  /** The core's SEND_READY: an app message that was only partly taken may go on. */
+  onSendReady?: () => void;
 
   private udpLocal(): string {
     const a = this.udp!.address();
@@ -82,11 +85,11 @@ export class SocketHost {
 
   private streamPacket(dir: "out" | "in", id: number, sock: net.Socket, bytes: Buffer): void {
     if (!sock.localPort || !sock.remotePort) return;     // never connected: nothing went on the wire
-    this.packets?.({ dir, proto: id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", transport: "tcp",
+    this.packets?.({ dir, proto: this.shim.connLabel(id), transport: "tcp",
       local: addrText(sock.localAddress ?? "", sock.localPort), remote: addrText(sock.remoteAddress ?? "", sock.remotePort), bytes });
   }
 
-  /** Feeds a connection's bytes; what the core leaves waits (socket paused) until it has room. */
+  /** Feeds a connection's bytes; what the core leaves waits (socket paused) until its RESUME. */
   private feed(id: number, sock: net.Socket, chunk: Buffer): void {
     const held = this.pending.get(id);
     if (held) { this.pending.set(id, Buffer.concat([held, chunk])); sock.pause(); return; }
@@ -94,33 +97,26 @@ export class SocketHost {
     if (took < chunk.length && this.conns.get(id) === sock) {
       this.pending.set(id, Buffer.from(chunk.subarray(took)));
       sock.pause();
-      this.armRetry();
     }
   }
 
-  /** Offers held MSRP bytes again (after every core call: a 200 may have opened the window). */
-  retryPending(): void {
-    if (this.retrying || this.pending.size === 0) return;
-    this.retrying = true;
-    try {
-      for (const [id, buf] of [...this.pending]) {
-        const sock = this.conns.get(id);
-        if (!sock) { this.pending.delete(id); continue; }
-        this.pending.delete(id);
-        const took = this.shim.stream(id, buf);
-        if (took < buf.length && this.conns.get(id) === sock) {
-          const rest = Buffer.from(buf.subarray(took));
-          const more = this.pending.get(id);
-          this.pending.set(id, more ? Buffer.concat([rest, more]) : rest);
-        } else if (!this.pending.has(id)) sock.resume();
-      }
-    } finally { this.retrying = false; }
-    if (this.pending.size > 0) this.armRetry();
-  }
-
-  private armRetry(): void {
-    if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.retryPending(); }, 5);
+  /** The core's RESUME for connection id: offer what it left, read on when it took it all.
+   *  It arrives while a core call is being drained — possibly the very call whose leftover the
+   *  caller is about to hold — so the bytes are offered once that call has returned. */
+  private resume(id: number): void {
+    queueMicrotask(() => {
+      const sock = this.conns.get(id);
+      if (!sock) { this.pending.delete(id); return; }
+      const all = this.pending.get(id);
+      if (!all) { sock.resume(); return; }
+      this.pending.delete(id);
+      const took = this.shim.stream(id, all);
+      if (took < all.length && this.conns.get(id) === sock) {
+        // bytes read meanwhile (none while paused) stay behind the leftover
+        const more = this.pending.get(id);
+        this.pending.set(id, more ? Buffer.concat([all.subarray(took), more]) : Buffer.from(all.subarray(took)));
+      } else sock.resume();
+    });
   }
 
   /** Tracks a connection under the core's id; its bytes and its close go to the core. */
@@ -130,11 +126,10 @@ export class SocketHost {
       if (this.conns.get(id) !== sock) return;
       if (this.wire?.tap.receives) {
         this.wire.tap.received(this.wire.me, addrText(sock.remoteAddress ?? "", sock.remotePort ?? 0),
-          id >= MSRP_CONN_ID_BASE ? "msrp" : "sip", "tcp", chunk, sock, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
+          this.shim.connLabel(id), "tcp", chunk, sock, addrText(sock.localAddress ?? "", sock.localPort ?? 0));
       }
       if (this.packets) this.streamPacket("in", id, sock, chunk);
-      if (id >= MSRP_CONN_ID_BASE) this.feed(id, sock, chunk);
-      else this.shim.stream(id, chunk);
+      this.feed(id, sock, chunk);
     });
     sock.on("error", () => { /* 'close' follows */ });
     sock.on("close", () => {
@@ -182,7 +177,6 @@ export class SocketHost {
   }
 
   async close(): Promise<void> {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.pending.clear();
     this.shim.stop();
     for (const s of this.conns.values()) s.destroy();

@@ -111,7 +111,17 @@ export class WireTap {
   }
 
   record(from: string, toAddr: string, proto: "sip" | "msrp", transport: "udp" | "tcp", bytes: Buffer, localAddr?: string): void {
-    this.push(from, this.nameOf(toAddr, localAddr), proto, transport, bytes, undefined, toAddr);
+    const to = this.nameOf(toAddr, localAddr);
+    if (transport === "udp") { this.push(from, to, proto, transport, bytes, undefined, toAddr); return; }
+    // one stream write may carry several whole messages (the shim joins a drain's frames per
+    // connection): one record each
+    let b = bytes;
+    for (let guard = 0; b.length > 0 && guard < 100_000; guard++) {
+      const n = messageLength(proto, b);
+      if (n <= 0 || n >= b.length) { this.push(from, to, proto, transport, b, undefined, toAddr); return; }
+      this.push(from, to, proto, transport, b.subarray(0, n), undefined, toAddr);
+      b = b.subarray(n);
+    }
   }
 
   /**

@@ -1,69 +1,69 @@
 // The chat role of the agent: the OMA SIMPLE IM chat flow (shared/design/CHAT-FLOW.md) glued
-// from the layers below, sans-I/O. One instance is either a chat HOST (the focus: it INVITEs
-// participants, terminates every participant's MSRP session and relays messages) or a
-// PARTICIPANT (it accepts an invitation, opens MSRP to the host, sends and receives).
+// from the layers below, sans-I/O. One instance is a chat HOST (the focus: it INVITEs
+// participants, terminates every participant's MSRP session and relays messages; on a handset
+// or as a server-hosted room) or a PARTICIPANT (it accepts an invitation, opens MSRP to the
+// host, sends and receives). This file is the SIP side of the role, its commands and its entry
+// points; the other concerns have their own files:
 //
-//   SIP   ua/agent_ua.ts       REGISTER, one INVITE dialog per participant (call handles)
-//   MSRP  msrp/session.ts      sessions, binding, chunking, 200s, REPORTs, streamed relay
-//   chat  chat/focus.ts        roster, who gets what, CPIM From rewritten (RFC 7701 §6)
-//   wire  sdp / sdp_build / cpim
+//   chat/links.ts     the role state and one link per dialog + MSRP session, app events
+//   chat/messages.ts  incoming messages, the relay (custody, per-member queues), own sends
+//   chat/notices.ts   roster notices (RFC 4575 in message/cpim)
+//   chat/focus.ts     roster, who gets what, CPIM From rewritten (RFC 7701 §6)
+//   ua/agent_ua.ts    REGISTER, one INVITE dialog per participant (call handles)
+//   msrp/session.ts   sessions, binding, receiving (msrp/inbound.ts); msrp/sendq.ts sending
 //
 // The order of the seed (steps 2-9): the host offers `a=setup:passive` (RFC 6135) with its
 // a=path; the participant connects, binds with an empty SEND (RFC 4975 §7.1.1), and only when
 // the host's MSRP 200 arrives answers the INVITE with 200 OK (`a=setup:active`); the host
 // ACKs through the IM server.
 //
-// Messages are never held whole (a 1 MiB message passes through 2 KiB pieces):
-//   - incoming: the CPIM header block (RFC 3862 §3) is collected (CHAT_HDR_CAP) and parsed;
-//     the content then streams through in the pieces the MSRP layer delivers;
-//   - the host relays while the message arrives: the rebuilt CPIM header (focusOnMessage, From =
-//     the sender's roster identity) then the rest, as a streamed MSRP message per recipient
-//     (msrpStream*); what a recipient cannot take yet waits in a small per-sender buffer and
-//     the sender's connection is not read further until it is taken;
-//   - back-pressure: bytes from a connection are fed to MSRP CHAT_FEED_STEP at a time, and
-//     only while the outbox and the sender's relay streams have room; chatMsrpStream returns
-//     how many bytes it took and the host offers the rest again later (TCP flow control).
-//   - app delivery: content bytes go out as DATA outbox records (op 6, id = message number),
-//     then {"event":"message","from":AOR,"id":N,"bytes":B} — the host joins the DATA.
+// Back-pressure without polling: chatMsrpStream takes only what the relay can hold (feedStep)
+// and remembers the connection; when room comes back a RESUME record names it. An app send
+// that was only partly taken gets a SEND_READY record. Frames left for lack of outbox room ask
+// for a WAKE. Evictions: a member whose send queue makes no progress for the stall limit is
+// cut off (BYE, "left" with the reason for everyone).
 //
 // App events (JSON EVENT records): registered, invited{from}, joined{member}, message{from,id,
-// bytes[,private]}, left{member}, ended, error{code,reason}.
-//
-// Gaps (documented in the issue notes): a CPIM header block larger than CHAT_HDR_CAP is
-// dropped (the MSRP 200 was already sent) with an error event at the host; relays of two members sending large messages to each other at the same
-// time wait on each other until the 30 s MSRP timeout.
+// bytes[,private]}, left{member[,reason,code]}, ended{reason}, error{name,code,reason[,member]}.
 
 import {
-  CHAT_MEMBER_MAX, CHAT_AOR_CAP, CHAT_HDR_CAP, CHAT_FEED_STEP, MSRP_MSGID_CAP,
-  OUTBOX_CAP, SRV_ADDR_CAP, SDP_ATTR_MAX, SDP_MEDIA_MAX, CPIM_HDR_MAX, MSRP_CHUNK_SIZE,
+  CHAT_MEMBER_MAX, CHAT_AOR_CAP, SRV_ADDR_CAP, SDP_ATTR_MAX, SDP_MEDIA_MAX, OUTBOX_CAP,
 } from "../mem/limits";
 import { eqNoCase } from "../mem/bytes";
 import {
-  outPush, outboxUsed, outEventOpen, outEventClose, outStr, outJsonBytes, outDec, OUT_SEND_STREAM,
-  OUT_CONNECT, OUT_CLOSE, OUT_DATA,
+  outPush, outEventOpen, outEventClose, outStr, outJsonBytes, outDec, OUT_SEND_STREAM, OUT_CONNECT, OUT_CLOSE,
+  OUT_RESUME, OUT_SEND_READY, OUT_WAKE, outboxFree,
 } from "../mem/outbox";
 import { rnd64 } from "../server/common";
 import { splitAddr, splitHostLen, splitPort } from "../server/net";
 import {
-  uaStart, uaReady, uaStop, uaSetJsonEvents, uaEvPop, uaEvCall, uaEvCode, uaEvPtr, uaEvLen, uaEvAuxPtr,
+  uaStart, uaStop, uaSetJsonEvents, uaEvPop, uaEvCall, uaEvCode, uaEvPtr, uaEvLen, uaEvAuxPtr,
   uaEvAuxLen, uaEvReason, UaEv, uaCallStart, uaCallAccept, uaCallReject, uaCallHangup,
   uaDatagram, uaStreamOpen, uaStream, uaStreamClosed, uaTimer, uaNextDeadline, uaMessageSend,
 } from "../ua/agent_ua";
 import {
-  msrpSessionCreate, msrpSessionLocalUriPtr, msrpSessionLocalUriLen, msrpSessionSetRemote, msrpOnConnOpen,
-  msrpOnConnClosed, msrpSessionClose, msrpOnStream, msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession,
-  msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr, msrpActIdLen, msrpActCode, msrpActOffset, MsrpAct,
-  msrpSessionConn, msrpSessReset, msrpSessionSetAccept, msrpSessionInType, MSRP_ACCEPT_CPIM, MSRP_ACCEPT_TEXT, MSRP_TYPE_TEXT, msrpSendMessage, msrpSessionSetActive, msrpSessionState, msrpStreamStart, msrpStreamWrite, msrpStreamRoom, msrpStreamAbort, msrpSessionRoom, msrpPoll, msrpPendingOut,
-  msrpRelaySet, msrpRelayConnOpen, msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState,
+  msrpSessionCreate, msrpSessionSetRemote, msrpOnConnOpen, msrpOnConnClosed, msrpSessionClose, msrpOnStream,
+  msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession, msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr,
+  msrpActIdLen, msrpActCode, msrpActMsg, MsrpAct, msrpSessionConn, msrpSessReset, msrpSessionSetAccept,
+  MSRP_ACCEPT_CPIM, MSRP_ACCEPT_TEXT, msrpSessionSetActive, msrpSessionState, msrpRelaySet, msrpRelayConnOpen,
+  msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState, msrpSetInIdleMs,
+  msrpPendingOut, msrpPoll, msrpConnHold, msrpConnInBody,
 } from "../msrp/session";
+import { sqReset, sqOpen, sqClose, sqFlush, sqOnResponse, sqOnTimer, sqNextDeadline, sqSetStallMs, sqNeedsWake } from "../msrp/sendq";
 import {
-  focusReset, focusCreate, focusInvite, focusJoin, focusLeave, focusEnd, focusOnMessage, focusActCount,
-  focusAct, focusOutPtr, focusOutLen, ChatActKind, FOCUS_PREFIX,
-  chatErrCode, chatErrReason,
+  focusReset, focusCreate, focusInvite, focusJoin, focusLeave, focusEnd, focusActCount, focusAct, ChatActKind,
 } from "./focus";
 import { SdpView, SdpMedia, sdpViewAt, parseSdp, SdpSetup, SdpConn } from "../wire/sdp";
 import { SdpBuildParams, buildMsrpSdp } from "../wire/sdp_build";
-import { CpimMsg, CpimHdrEntry, cpimMsgAt, parseCpim, CpimErr, CpimHdr } from "../wire/cpim";
+import {
+  R, SELF, Link, linkAt, aorOf, linkByCall, linkBySess, linkByMember, HOST_MEMBER, L_FREE, L_INVITING, L_OFFERED,
+  L_BINDING, L_ANSWERED, L_UP, L_LEAVING, ev0, evMember, evError, evLeft, evEnded, putLit,
+} from "./links";
+import {
+  messagesReset, onPiece, onDone, onAborted, feedStep, drainResults, stalledNext, forgetRecipient, sendStart,
+  sendData, sendRoom, sending, sendReadyNow, assertLinkForgotten,
+} from "./messages";
+import { noticeSend, noticeFull, noticesReset } from "./notices";
 
 // ---- public constants ---------------------------------------------------------------------------
 
@@ -78,9 +78,28 @@ export const CHAT_ROOM: i32 = 4;
  *  connects after the answer, §5.4) — for peers that do not do RFC 6135, and to test that path. */
 export const CHAT_OFFER_NO_SETUP: i32 = 8;
 
-/** Results of the chat commands (0 = ok). */
+/** Results of the chat commands (0 = ok); each has a name and a protocol code (tables below). */
 export const enum ChatCmdErr {
   Ok = 0, NotReady = 1, BadArg = 2, NotHost = 3, NoChat = 4, Full = 5, NoInvite = 6, Busy = 7, Sip = 8, Msrp = 9,
+  NoMember = 11,
+}
+// @ts-ignore: decorator
+@lazy const CMD_CODE = memory.data<u16>([0, 500, 400, 403, 481, 486, 481, 486, 503, 503, 500, 404]);
+export function chatCmdCode(e: i32): i32 { return e <= 0 || e > ChatCmdErr.NoMember ? 500 : <i32>load<u16>(CMD_CODE + <usize>(e << 1)); }
+export function chatCmdName(e: i32): string {
+  switch (e) {
+    case ChatCmdErr.NotReady: return "not_started";
+    case ChatCmdErr.BadArg: return "bad_argument";
+    case ChatCmdErr.NotHost: return "not_host";
+    case ChatCmdErr.NoChat: return "not_in_chat";
+    case ChatCmdErr.Full: return "chat_full";
+    case ChatCmdErr.NoInvite: return "no_invitation";
+    case ChatCmdErr.Busy: return "send_in_progress";
+    case ChatCmdErr.Sip: return "sip_failed";
+    case ChatCmdErr.Msrp: return "msrp_failed";
+    case ChatCmdErr.NoMember: return "no_such_member";
+  }
+  return "error";
 }
 export function chatCmdReason(e: i32): string {
   switch (e) {
@@ -94,162 +113,17 @@ export function chatCmdReason(e: i32): string {
     case ChatCmdErr.Busy: return "a message is being sent";
     case ChatCmdErr.Sip: return "SIP request could not be sent";
     case ChatCmdErr.Msrp: return "MSRP session could not be set up";
+    case ChatCmdErr.NoMember: return "no such member in the chat";
   }
   return "error";
 }
 
 /** MSRP connection ids given to the host start here (SIP connections are 0..CONN_MAX-1). */
 export const MSRP_CONN_ID_BASE: i32 = 256;
-
-// ---- links: one per SIP dialog + MSRP session (the host has one per member) ----------------------
-
-const L_FREE: i32 = 0;
-const L_INVITING: i32 = 1;    // host: INVITE out, waiting for the answer
-const L_OFFERED: i32 = 2;     // participant: INVITE in, waiting for the app (or auto-accept)
-const L_BINDING: i32 = 3;     // participant: MSRP connect + bind in progress (seed steps 4-5)
-const L_ANSWERED: i32 = 4;    // participant: 200 OK sent, waiting for the ACK
-const L_UP: i32 = 5;
-const L_LEAVING: i32 = 6;     // our BYE (or CANCEL) is out
-
-const IN_NONE: i32 = 0, IN_HDR: i32 = 1, IN_BODY: i32 = 2, IN_DROP: i32 = 3;
-/** Participant: a roster notice (application/conference-info+xml) being collected. */
-const IN_NOTICE: i32 = 4;
-
-/** The focus's handle of the host member (links use index + 1). */
-const HOST_MEMBER: u32 = 0x7fff;
-
-// @ts-ignore: decorator
-@unmanaged
-class Link {
-  state: i32;
-  call: i32;
-  sess: i32;
-  aorLen: i32;
-  /** Incoming message: phase, id, collected header bytes, app message number (0 = not for the app). */
-  inPhase: i32;
-  inIdLen: i32;
-  hdrLen: i32;
-  appMsg: u32;
-  appBytes: u32;
-  inPrivate: i32;
-  /** Relay bytes not yet taken by every recipient (PEND), and whether the '$' is due. */
-  pendLen: i32;
-  pendLast: i32;
-  /** Participant: where the notice body starts in the collected bytes. */
-  noticeOff: i32;
-  /** Participant: the offerer connects to us (offer a=setup:active or none, RFC 4975 §5.4). */
-  passive: i32;
-  /** Participant: sender of the message being received (CPIM From URI). */
-  fromLen: i32;
-  relayCount: i32;
-}
-
-const LINK_SIZE: i32 = (offsetof<Link>() + 7) & ~7;
-const LINKS: usize = memory.data(CHAT_MEMBER_MAX * LINK_SIZE, 8);
-const AORS: usize = memory.data(CHAT_MEMBER_MAX * CHAT_AOR_CAP, 8);
-const FROMS: usize = memory.data(CHAT_MEMBER_MAX * CHAT_AOR_CAP, 8);
-const INIDS: usize = memory.data(CHAT_MEMBER_MAX * MSRP_MSGID_CAP, 8);
-const HDRS: usize = memory.data(CHAT_MEMBER_MAX * CHAT_HDR_CAP, 8);
-/** Relay streams of each link's incoming message, one per recipient link (-1 none). */
-const RELAYS: usize = memory.data(CHAT_MEMBER_MAX * CHAT_MEMBER_MAX * 4, 8);
-
-// @ts-ignore: decorator
-@inline function linkAt(i: i32): Link { return changetype<Link>(LINKS + <usize>(i * LINK_SIZE)); }
-// @ts-ignore: decorator
-@inline function aorOf(i: i32): usize { return AORS + <usize>(i * CHAT_AOR_CAP); }
-// @ts-ignore: decorator
-@inline function fromOf(i: i32): usize { return FROMS + <usize>(i * CHAT_AOR_CAP); }
-// @ts-ignore: decorator
-@inline function inIdOf(i: i32): usize { return INIDS + <usize>(i * MSRP_MSGID_CAP); }
-// @ts-ignore: decorator
-@inline function hdrOf(i: i32): usize { return HDRS + <usize>(i * CHAT_HDR_CAP); }
-// @ts-ignore: decorator
-@inline function relayAt(i: i32, t: i32): usize { return RELAYS + <usize>((i * CHAT_MEMBER_MAX + t) * 4); }
-
-// ---- configuration and role state ----------------------------------------------------------------
-
-let ready = false;
-let isHost = false;
-let autoAccept = false;
-const SELF: usize = memory.data(CHAT_AOR_CAP, 8);          // our AOR "sip:user@domain"
-let selfLen: i32 = 0;
-const MHOST: usize = memory.data(SRV_ADDR_CAP, 8);         // MSRP listen host (IPv6 in brackets)
-let mhostLen: i32 = 0;
-let mport: i32 = 0;
-let chat: i32 = -1;                                         // focus chat handle (host)
-let nextConnId: i32 = MSRP_CONN_ID_BASE;
-let appSeq: u32 = 0;
-let registeredOnce = false;
-let ended = false;
-
-const SDPBUF: usize = memory.data(2048, 8);
-const SDPP = changetype<SdpBuildParams>(memory.data(offsetof<SdpBuildParams>(), 8));
-const SDPV: SdpView = sdpViewAt(memory.data(offsetof<SdpView>(), 8), memory.data(SDP_ATTR_MAX * 20, 8),
-  memory.data(SDP_MEDIA_MAX * offsetof<SdpMedia>(), 8));
-const CPIM: CpimMsg = cpimMsgAt(memory.data(offsetof<CpimMsg>(), 8), memory.data(CPIM_HDR_MAX * offsetof<CpimHdrEntry>(), 8));
-const RND: usize = memory.data(16, 8);
-const MSGID: usize = memory.data(32, 8);
-const IDCOPY: usize = memory.data(MSRP_MSGID_CAP, 8);
-const ACCEPT_TYPES = "message/cpim text/plain";
-const WRAPPED_TYPES = "text/plain application/conference-info+xml";
-const CPIM_CT = "message/cpim";
-// byte copies of the literals the builders take as spans (written once by chatStart)
-const B_DASH: usize = memory.data(4, 8);
-const B_ACCEPT: usize = memory.data(64, 8);
-const B_WRAPPED: usize = memory.data(64, 8);
-const B_CPIM: usize = memory.data(16, 8);
-function literalsOnce(): void {
-  store<u8>(B_DASH, 45);
-  putLit(B_ACCEPT, 0, ACCEPT_TYPES);
-  putLit(B_WRAPPED, 0, WRAPPED_TYPES);
-  putLit(B_CPIM, 0, CPIM_CT);
-}
-
-// app message being sent (one at a time)
-const SEND_HDR: usize = memory.data(CHAT_HDR_CAP, 8);
-let sendActive = false;
-let sendLeft: i64 = 0;
-let sendHdrLen: i32 = 0;
-let sendHdrDone = false;
-const SENDS: usize = memory.data(CHAT_MEMBER_MAX * 4, 8);   // stream per link, -1 none
-// @ts-ignore: decorator
-@inline function sendAt(i: i32): usize { return SENDS + <usize>(i * 4); }
-
-function putLit(dst: usize, at: i32, s: string): i32 {
-  for (let i = 0; i < s.length; i++) store<u8>(dst + <usize>(at + i), <u8>s.charCodeAt(i));
-  return at + s.length;
-}
-
-/** 16 hex digits of fresh randomness at dst (Message-IDs, RFC 4975 §7.1.1: unique in the session). */
-function putHexId(dst: usize): i32 {
-  const v = rnd64();
-  for (let i = 0; i < 16; i++) {
-    const d = <u32>((v >> (<u64>(60 - 4 * i))) & 15);
-    store<u8>(dst + <usize>i, <u8>(d < 10 ? 48 + d : 87 + d));
-  }
-  return 16;
-}
-
-// ---- events ----------------------------------------------------------------------------------------
-
-function ev0(name: string): void {
-  if (!outEventOpen()) return;
-  outStr("{\"event\":\""); outStr(name); outStr("\"}");
-  outEventClose();
-}
-function evMember(name: string, key: string, p: usize, n: i32): void {
-  if (!outEventOpen()) return;
-  outStr("{\"event\":\""); outStr(name); outStr("\",\""); outStr(key); outStr("\":\"");
-  outJsonBytes(p, n); outStr("\"}");
-  outEventClose();
-}
-function evError(code: i32, reason: string, p: usize, n: i32): void {
-  if (!outEventOpen()) return;
-  outStr("{\"event\":\"error\",\"code\":"); outDec(<u32>code); outStr(",\"reason\":\""); outStr(reason);
-  if (n > 0) { outStr(": "); outJsonBytes(p, n); }
-  outStr("\"}");
-  outEventClose();
-}
+/** Connection kinds (chatConnKind): what the host's tap calls a connection. */
+export const CONN_SIP: i32 = 1;
+export const CONN_MSRP: i32 = 2;
+export function chatConnKind(conn: i32): i32 { return conn >= MSRP_CONN_ID_BASE ? CONN_MSRP : CONN_SIP; }
 
 // ---- links ---------------------------------------------------------------------------------------
 
@@ -257,47 +131,60 @@ function linkNew(): i32 {
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
     const l = linkAt(i);
     if (l.state != L_FREE) continue;
-    memory.fill(changetype<usize>(l), 0, <usize>LINK_SIZE);
-    l.call = -1; l.sess = -1;
-    for (let t = 0; t < CHAT_MEMBER_MAX; t++) store<i32>(relayAt(i, t), -1);
-    store<i32>(sendAt(i), -1);
+    memory.fill(changetype<usize>(l), 0, <usize>offsetof<Link>());
+    l.call = -1; l.sess = -1; l.q = -1;
     return i;
   }
   return -1;
 }
-function linkByCall(call: i32): i32 {
-  if (call < 0) return -1;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) { const l = linkAt(i); if (l.state != L_FREE && l.call == call) return i; }
-  return -1;
-}
-function linkBySess(s: i32): i32 {
-  if (s < 0) return -1;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) { const l = linkAt(i); if (l.state != L_FREE && l.sess == s) return i; }
-  return -1;
-}
-function linkByMember(m: u32): i32 {
-  if (m == 0 || m > <u32>CHAT_MEMBER_MAX) return -1;
-  const i = <i32>m - 1;
-  return linkAt(i).state != L_FREE ? i : -1;
-}
-/** Ends a link: its MSRP session (the connection closes with its last session, §5.4), relays. */
-function linkFree(i: i32): void {
+/** Ends a link: its send queue (what it still held is reported), its MSRP session (the
+ *  connection closes with its last session, §5.4; messages it was sending end with '#'). */
+function linkFree(i: i32, code: i32): void {
   const l = linkAt(i);
   if (l.state == L_FREE) return;
-  // streams towards this link die with its session; forget them everywhere
-  for (let s = 0; s < CHAT_MEMBER_MAX; s++) store<i32>(relayAt(s, i), -1);
-  store<i32>(sendAt(i), -1);
-  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
-    const r = load<i32>(relayAt(i, t));
-    if (r >= 0) msrpStreamAbort(r, lastNow);
-    store<i32>(relayAt(i, t), -1);
-  }
+  if (l.q >= 0) sqClose(l.q, code);
+  forgetRecipient(i);
+  assertLinkForgotten(i);
   if (l.sess >= 0) msrpSessionClose(l.sess);
-  l.sess = -1; l.call = -1;
+  l.sess = -1; l.call = -1; l.q = -1;
   l.state = L_FREE;
 }
 
-let lastNow: f64 = 0;
+let nextConnId: i32 = MSRP_CONN_ID_BASE;
+let registeredOnce = false;
+
+const MHOST: usize = memory.data(SRV_ADDR_CAP, 8);         // MSRP listen host (IPv6 in brackets)
+let mhostLen: i32 = 0;
+let mport: i32 = 0;
+
+const SDPBUF: usize = memory.data(2048, 8);
+const SDPP = changetype<SdpBuildParams>(memory.data(offsetof<SdpBuildParams>(), 8));
+const SDPV: SdpView = sdpViewAt(memory.data(offsetof<SdpView>(), 8), memory.data(SDP_ATTR_MAX * 20, 8),
+  memory.data(SDP_MEDIA_MAX * offsetof<SdpMedia>(), 8));
+const RND: usize = memory.data(16, 8);
+const ACCEPT_TYPES = "message/cpim text/plain";
+const WRAPPED_TYPES = "text/plain application/conference-info+xml";
+const CPIM_CT = "message/cpim";
+// byte copies of the literals the builders take as spans (written once by chatStart)
+const B_DASH: usize = memory.data(4, 8);
+const B_ACCEPT: usize = memory.data(64, 8);
+const B_WRAPPED: usize = memory.data(64, 8);
+function literalsOnce(): void {
+  store<u8>(B_DASH, 45);
+  putLit(B_ACCEPT, 0, ACCEPT_TYPES);
+  putLit(B_WRAPPED, 0, WRAPPED_TYPES);
+}
+
+/** Connections whose bytes were not all taken (they wait for RESUME). */
+const BLOCKED: usize = memory.data((CHAT_MEMBER_MAX + 2) * 4, 8);
+let blockedCount: i32 = 0;
+function blockConn(conn: i32): void {
+  for (let j = 0; j < blockedCount; j++) if (load<i32>(BLOCKED + <usize>(j * 4)) == conn) return;
+  // the list holds every MSRP connection of the role (one per member + the relay's)
+  assert(blockedCount < CHAT_MEMBER_MAX + 2, "more held connections than members");
+  store<i32>(BLOCKED + <usize>(blockedCount * 4), conn); blockedCount++;
+  msrpConnHold(conn, true, R.lastNow);
+}
 
 // ---- start -----------------------------------------------------------------------------------------
 
@@ -307,46 +194,58 @@ let lastNow: f64 = 0;
  */
 export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i32, transport: i32, expiresS: i32,
                           flags: i32, seedLo: u32, seedHi: u32, now: f64): i32 {
-  ready = false;
+  R.ready = 0;
   literalsOnce();
   if (aorL <= 0 || aorL > CHAT_AOR_CAP || msrpL <= 0 || msrpL > SRV_ADDR_CAP) return ChatCmdErr.BadArg;
   const mp = base + <usize>(aorL + srvL + sipL);
   if (!splitAddr(mp, msrpL)) return ChatCmdErr.BadArg;
   mhostLen = splitHostLen; mport = splitPort;
   memory.copy(MHOST, mp, <usize>mhostLen);
-  memory.copy(SELF, base, <usize>aorL); selfLen = aorL;
+  memory.copy(SELF, base, <usize>aorL); R.selfLen = aorL;
   uaSetJsonEvents(false);
   const r = uaStart(base, aorL, srvL, sipL, transport, expiresS, seedLo, seedHi, now);
   if (r != 0) { uaSetJsonEvents(true); return r + 100; }
-  isHost = (flags & CHAT_HOST) != 0;
-  isRoom = false;
-  offerNoSetup = (flags & CHAT_OFFER_NO_SETUP) != 0;
-  autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) { linkAt(i).state = L_FREE; store<i32>(sendAt(i), -1); }
-  // a restart forgets every MSRP session, connection, relay and notice of the previous run
+  R.isHost = (flags & CHAT_HOST) != 0 ? 1 : 0;
+  R.isRoom = 0;
+  R.offerNoSetup = (flags & CHAT_OFFER_NO_SETUP) != 0 ? 1 : 0;
+  R.autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0 ? 1 : 0;
+  for (let i = 0; i < CHAT_MEMBER_MAX; i++) linkAt(i).state = L_FREE;
+  // a restart forgets every MSRP session, connection, queue, relay and notice of the previous run
   msrpSessReset();
+  sqReset();
+  messagesReset();
+  noticesReset();
   relayOn = false;
-  memory.fill(NOTICE_META, 0, <usize>(CHAT_MEMBER_MAX * NOTICE_SLOTS * 20));
+  blockedCount = 0;
   focusReset();
-  chat = -1;
-  sendActive = false;
+  R.chat = -1;
   registeredOnce = false;
-  ended = false;
-  lastNow = now;
-  if (isHost) {
+  R.ended = 0;
+  R.lastNow = now;
+  if (R.isHost != 0) {
     // step 1: the chat URI of a handset-hosted chat is the host's AOR (RFC 7701 §4 lets any URI name the room)
-    isRoom = (flags & CHAT_ROOM) != 0;
-    chat = isRoom
-      ? focusCreate(SELF, selfLen, HOST_MEMBER, SELF, 0)
-      : focusCreate(SELF, selfLen, HOST_MEMBER, SELF, selfLen);
-    if (chat < 0) { uaStop(); return ChatCmdErr.NoChat; }
+    R.isRoom = (flags & CHAT_ROOM) != 0 ? 1 : 0;
+    R.chat = R.isRoom != 0
+      ? focusCreate(SELF, R.selfLen, HOST_MEMBER, SELF, 0)
+      : focusCreate(SELF, R.selfLen, HOST_MEMBER, SELF, R.selfLen);
+    if (R.chat < 0) { uaStop(); return ChatCmdErr.NoChat; }
   }
-  ready = true;
+  R.ready = 1;
   drainUa(now);
   return ChatCmdErr.Ok;
 }
-export function chatReady(): bool { return ready; }
-export function chatStop(): void { ready = false; uaSetJsonEvents(true); }
+export function chatReady(): bool { return R.ready != 0; }
+export function chatStop(): void { R.ready = 0; uaSetJsonEvents(true); }
+
+/**
+ * The relay's time limits (ms; 0 = the default of mem/limits.ts): stallMs — a member whose
+ * queue makes no progress this long is evicted; idleMs — an incoming message whose next chunk
+ * does not come this long is aborted.
+ */
+export function chatSetLimits(stallMs: i32, idleMs: i32): void {
+  sqSetStallMs(stallMs);
+  msrpSetInIdleMs(idleMs);
+}
 
 // ---- SDP ------------------------------------------------------------------------------------------
 
@@ -395,15 +294,21 @@ function acceptsCpim(p: usize, k: i32): bool {
   return false;
 }
 
-function newSession(active: bool): i32 {
+/** A session for link i and its send queue; false when either pool is full. */
+function newSession(i: i32, active: bool): bool {
+  const l = linkAt(i);
   store<u64>(RND, rnd64()); store<u64>(RND, rnd64(), 8);
   const h = msrpSessionCreate(RND, 16, MHOST, mhostLen, mport, active);
+  if (h < 0) return false;
   // RFC 4976 §5: with a relay every session runs through it (AUTH must be done: its Use-Path
   // goes into our a=path); without a usable relay the session cannot be offered or answered
-  if (h >= 0 && relayOn && msrpSessionUseRelay(h) != 0) { msrpSessionClose(h); return -1; }
+  if (relayOn && msrpSessionUseRelay(h) != 0) { msrpSessionClose(h); return false; }
   // what our a=accept-types offers; any other type is refused with 415 (RFC 4975 §7.3, §8.6)
-  if (h >= 0) msrpSessionSetAccept(h, MSRP_ACCEPT_CPIM | MSRP_ACCEPT_TEXT);
-  return h;
+  msrpSessionSetAccept(h, MSRP_ACCEPT_CPIM | MSRP_ACCEPT_TEXT);
+  const q = sqOpen(h, R.lastNow);
+  if (q < 0) { msrpSessionClose(h); return false; }
+  l.sess = h; l.q = q;
+  return true;
 }
 
 // ---- MSRP relay (RFC 4976) --------------------------------------------------------------------
@@ -418,9 +323,9 @@ let relayOn = false;
  * answered. 0 or a ChatCmdErr.
  */
 export function chatSetRelay(base: usize, uriL: i32, userL: i32, passL: i32, now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
   if (uriL <= 0 || userL < 0 || passL < 0) return ChatCmdErr.BadArg;
-  lastNow = now;
+  R.lastNow = now;
   store<u64>(RND, rnd64()); store<u64>(RND, rnd64(), 8);
   if (msrpRelaySet(base, uriL, base + <usize>uriL, userL, base + <usize>(uriL + userL), passL, RND, 16,
     MHOST, mhostLen, mport, now) != 0) return ChatCmdErr.BadArg;
@@ -435,22 +340,21 @@ export function chatRelayState(): i32 { return relayOn ? msrpRelayState() : Msrp
 
 /** Host: invite the AOR at [p, p+n) (seed step 2). */
 export function chatInvite(p: usize, n: i32, now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
-  if (!isHost || chat < 0) return ChatCmdErr.NotHost;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
+  if (R.isHost == 0 || R.chat < 0) return ChatCmdErr.NotHost;
   if (n <= 4 || n > CHAT_AOR_CAP) return ChatCmdErr.BadArg;
-  lastNow = now;
+  R.lastNow = now;
   const i = linkNew();
   if (i < 0) return ChatCmdErr.Full;
   const l = linkAt(i);
   memory.copy(aorOf(i), p, <usize>n); l.aorLen = n;
-  l.sess = newSession(false);
-  if (l.sess < 0) return ChatCmdErr.Msrp;
   l.state = L_INVITING;
-  const sl = buildSdp(i, offerNoSetup ? SdpSetup.None : SdpSetup.Passive);
-  if (sl <= 0) { linkFree(i); return ChatCmdErr.Msrp; }
-  if (focusInvite(chat, <u32>(i + 1), aorOf(i), n) != 0) { linkFree(i); return ChatCmdErr.BadArg; }
+  if (!newSession(i, false)) { linkFree(i, 503); return ChatCmdErr.Msrp; }
+  const sl = buildSdp(i, R.offerNoSetup != 0 ? SdpSetup.None : SdpSetup.Passive);
+  if (sl <= 0) { linkFree(i, 500); return ChatCmdErr.Msrp; }
+  if (focusInvite(R.chat, <u32>(i + 1), aorOf(i), n) != 0) { linkFree(i, 500); return ChatCmdErr.BadArg; }
   const c = uaCallStart(aorOf(i), n, SDPBUF, sl, now);
-  if (c < 0) { focusLeave(chat, <u32>(i + 1)); linkFree(i); drainFocus(now); return ChatCmdErr.Sip; }
+  if (c < 0) { focusLeave(R.chat, <u32>(i + 1)); linkFree(i, 503); drainFocus(now, false); return ChatCmdErr.Sip; }
   l.call = c;
   pump(now);
   return ChatCmdErr.Ok;
@@ -463,9 +367,9 @@ export function chatInvite(p: usize, n: i32, now: f64): i32 {
  * list — us too — with the same flow as a handset host.
  */
 export function chatCreateRoom(factoryP: usize, factoryLen: i32, listP: usize, listLen: i32, now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
-  if (isHost || factoryLen <= 4 || listLen <= 0) return ChatCmdErr.BadArg;
-  lastNow = now;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
+  if (R.isHost != 0 || factoryLen <= 4 || listLen <= 0) return ChatCmdErr.BadArg;
+  R.lastNow = now;
   const r = uaMessageSend(factoryP, factoryLen, "text/uri-list", listP, listLen, now);
   pump(now);
   return r == 0 ? ChatCmdErr.Ok : ChatCmdErr.Sip;
@@ -473,8 +377,8 @@ export function chatCreateRoom(factoryP: usize, factoryLen: i32, listP: usize, l
 
 /** Participant: accept the pending invitation: connect + bind MSRP first (seed steps 4-5). */
 export function chatAccept(now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
-  lastNow = now;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
+  R.lastNow = now;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
     if (linkAt(i).state == L_OFFERED) { startBinding(i, now); pump(now); return ChatCmdErr.Ok; }
   }
@@ -482,24 +386,24 @@ export function chatAccept(now: f64): i32 {
 }
 /** Participant: decline the pending invitation (code 300-699, e.g. 486 / 603). */
 export function chatReject(code: i32, now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
   if (code < 300 || code > 699) return ChatCmdErr.BadArg;
-  lastNow = now;
+  R.lastNow = now;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
     const l = linkAt(i);
-    if (l.state == L_OFFERED) { uaCallReject(l.call, code, now); linkFree(i); pump(now); return ChatCmdErr.Ok; }
+    if (l.state == L_OFFERED) { uaCallReject(l.call, code, now); linkFree(i, 487); pump(now); return ChatCmdErr.Ok; }
   }
   return ChatCmdErr.NoInvite;
 }
 
 /** Leave (participant: BYE to the host, step 15) or end the chat (host: BYE to all, steps 16-20). */
 export function chatLeave(now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
-  lastNow = now;
-  if (isHost) {
-    if (chat < 0) return ChatCmdErr.NoChat;
-    focusEnd(chat);
-    drainFocus(now);
+  if (R.ready == 0) return ChatCmdErr.NotReady;
+  R.lastNow = now;
+  if (R.isHost != 0) {
+    if (R.chat < 0) return ChatCmdErr.NoChat;
+    focusEnd(R.chat);
+    drainFocus(now, false);
     pump(now);
     return ChatCmdErr.Ok;
   }
@@ -508,7 +412,7 @@ export function chatLeave(now: f64): i32 {
     const l = linkAt(i);
     if (l.state == L_FREE || l.state == L_LEAVING) continue;
     any = true;
-    if (l.state == L_OFFERED) { uaCallReject(l.call, 603, now); linkFree(i); continue; }
+    if (l.state == L_OFFERED) { uaCallReject(l.call, 603, now); linkFree(i, 487); continue; }
     uaCallHangup(l.call, now);
     l.state = L_LEAVING;
   }
@@ -518,124 +422,29 @@ export function chatLeave(now: f64): i32 {
 
 /**
  * Starts an app message: CPIM From = us, To = the room (toLen 0) or one member (private,
- * RFC 7701 §7), content text/plain of `total` bytes that follow with chatSendData.
+ * RFC 7701 §7), content text/plain of `total` bytes that follow with chatSendData. Several
+ * messages may be queued one after the other (each is taken whole before the next starts).
  */
 export function chatSendStart(toP: usize, toLen: i32, total: i64, now: f64): i32 {
-  if (!ready) return ChatCmdErr.NotReady;
-  if (sendActive) return ChatCmdErr.Busy;
+  if (R.ready == 0) return ChatCmdErr.NotReady;
   if (total < 0 || toLen < 0 || toLen > CHAT_AOR_CAP) return ChatCmdErr.BadArg;
-  lastNow = now;
-  // the room URI: the host's own AOR, or (participant) the host the invitation came from
-  let roomP: usize = SELF, roomL = selfLen;
-  let targets = 0;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
-    store<i32>(sendAt(i), -1);
-    const l = linkAt(i);
-    if (l.state != L_UP && l.state != L_ANSWERED) continue;
-    if (!isHost) { roomP = aorOf(i); roomL = l.aorLen; }
-    if (isHost && toLen > 0 && !(l.aorLen == toLen && memory.compare(aorOf(i), toP, <usize>toLen) == 0)) continue;
-    store<i32>(sendAt(i), -2);   // chosen
-    targets++;
-    if (!isHost) break;
-  }
-  if (targets == 0) return ChatCmdErr.NoChat;
-  let n = putLit(SEND_HDR, 0, "From: <");
-  memory.copy(SEND_HDR + <usize>n, SELF, <usize>selfLen); n += selfLen;
-  n = putLit(SEND_HDR, n, ">\r\nTo: <");
-  if (toLen > 0) { memory.copy(SEND_HDR + <usize>n, toP, <usize>toLen); n += toLen; }
-  else { memory.copy(SEND_HDR + <usize>n, roomP, <usize>roomL); n += roomL; }
-  n = putLit(SEND_HDR, n, ">\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\n");
-  const msgTotal = <i64>n + total;
-  const idl = putHexId(MSGID);
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
-    if (load<i32>(sendAt(i)) != -2) continue;
-    store<i32>(sendAt(i), -1);
-    const s = msrpStreamStart(linkAt(i).sess, MSGID, idl, B_CPIM, CPIM_CT.length, msgTotal, 0, 0, now);
-    if (s < 0) continue;
-    store<i32>(sendAt(i), s);
-  }
-  // the header goes out with the first chatSendData call that finds room for it (a recipient's
-  // session may still be finishing another message)
-  sendActive = true;
-  sendLeft = total;
-  sendHdrLen = n;
-  sendHdrDone = false;
+  R.lastNow = now;
+  const r = sendStart(toP, toLen, total, now);
   pump(now);
-  return ChatCmdErr.Ok;
+  return r;
 }
-
-/** Content bytes every open send stream can take now (and the outbox can hold). */
-export function chatSendRoom(): i32 {
-  const r = sendRoomRaw();
-  if (sendHdrDone) return r;
-  return r >= sendHdrLen ? r - sendHdrLen : 0;
-}
-function sendRoomRaw(): i32 {
-  if (!ready || !sendActive) return 0;
-  let room = outboxFree() - 8192;
-  if (room <= 0) return 0;
-  let any = false;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
-    const s = load<i32>(sendAt(i));
-    if (s < 0) continue;
-    any = true;
-    const r = msrpStreamRoom(s);
-    if (r < room) room = r;
-  }
-  if (!any) return 0;
-  return room < 0 ? 0 : room;
-}
-
-/** Content bytes of the app message; returns how many were taken (0..n), -1 when none is open. */
+/** Content bytes chatSendData would take now. */
+export function chatSendRoom(): i32 { return R.ready == 0 ? 0 : sendRoom(); }
+/** Content bytes of the app message; returns how many were taken (0..n), -1 when none is open.
+ *  Fewer than n: a SEND_READY record says when to offer the rest. */
 export function chatSendData(p: usize, n: i32, now: f64): i32 {
-  if (!ready || !sendActive) return -1;
-  lastNow = now;
-  if (!sendHdrDone) {
-    if (sendRoomRaw() < sendHdrLen) { pump(now); return 0; }
-    sendHdrDone = true;
-    sendWrite(SEND_HDR, sendHdrLen, sendLeft == 0, now);
-    if (sendLeft == 0) { sendActive = false; pump(now); return 0; }
-  }
-  let take = chatSendRoom();
-  if (<i64>take > sendLeft) take = <i32>sendLeft;
-  if (take > n) take = n;
-  if (take < 0) take = 0;
-  sendLeft -= take;
-  const last = sendLeft == 0;
-  if (take > 0 || last) sendWrite(p, take, last, now);
-  if (last) sendActive = false;
-  let open = false;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) if (load<i32>(sendAt(i)) >= 0) open = true;
-  if (!open) sendActive = false;
+  if (R.ready == 0) return -1;
+  R.lastNow = now;
+  const r = sendData(p, n, now);
   pump(now);
-  return take;
+  return r;
 }
-
-/** Writes an app message's bytes to every send stream, a chunk at a time, draining between
- *  chunks (only called from the entry points, never from inside drainMsrp). */
-function sendWrite(p: usize, n: i32, last: bool, now: f64): void {
-  let off = 0;
-  for (let g = 0; g < 1 + n / MSRP_CHUNK_SIZE + 1; g++) {
-    const k = n - off < MSRP_CHUNK_SIZE ? n - off : MSRP_CHUNK_SIZE;
-    const fin = last && off + k >= n;
-    for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
-      const s = load<i32>(sendAt(i));
-      if (s < 0) continue;
-      const w = msrpStreamWrite(s, p + <usize>off, k, fin, now);
-      if (w != k) {
-        // the stream could not take what its room promised: this member misses the message
-        if (w >= 0) msrpStreamAbort(s, now);
-        store<i32>(sendAt(i), -1);
-        evError(503, "message not delivered to", aorOf(i), linkAt(i).aorLen);
-        continue;
-      }
-      if (fin) store<i32>(sendAt(i), -1);
-    }
-    drainMsrp(now);
-    off += k;
-    if (off >= n) break;
-  }
-}
+export function chatSending(): bool { return sending(); }
 
 // ---- the pump: every queue drained, in a bounded loop -----------------------------------------
 
@@ -643,16 +452,57 @@ function pump(now: f64): void {
   for (let g = 0; g < 16; g++) {
     drainUa(now);
     drainMsrp(now);
-    if (isHost) {
-      for (let i = 0; i < CHAT_MEMBER_MAX; i++) if (linkAt(i).state != L_FREE && relayBusy(i)) relayFlush(i, now);
-      drainMsrp(now);
-    }
-    if (msrpPendingOut() > 0 && outboxFree() > OUTBOX_CAP / 2) { msrpPoll(now); drainMsrp(now); }
-    else break;
+    drainResults(now);
+    evictStalled(now);
+    sqFlush(now);
+    drainMsrp(now);
+    if (msrpPendingOut() > 0 && outboxFree() > 16384) { msrpPoll(now); drainMsrp(now); continue; }
+    break;
   }
+  signalRoom();
 }
 
-function outboxFree(): i32 { return OUTBOX_CAP - outboxUsed(); }
+/** Tells the host what may go on now: held connections (RESUME), a waiting app send
+ *  (SEND_READY), frames that did not fit this outbox (WAKE). */
+function signalRoom(): void {
+  for (let j = 0; j < blockedCount; ) {
+    const conn = load<i32>(BLOCKED + <usize>(j * 4));
+    if (feedStep(conn, false) > 0 && outPush(OUT_RESUME, conn, 0, 0, 0, 0)) {
+      msrpConnHold(conn, false, R.lastNow);
+      blockedCount--;
+      store<i32>(BLOCKED + <usize>(j * 4), load<i32>(BLOCKED + <usize>(blockedCount * 4)));
+      continue;
+    }
+    j++;
+  }
+  if (sendReadyNow()) outPush(OUT_SEND_READY, 0, 0, 0, 0, 0);
+  if (sqNeedsWake()) outPush(OUT_WAKE, 0, 0, 0, 0, 0);
+}
+
+/** Members whose queue stalled past the limit are cut off: BYE, "left" with the reason. */
+function evictStalled(now: f64): void {
+  for (let g = 0; g < CHAT_MEMBER_MAX; g++) {
+    const i = stalledNext();
+    if (i < 0) return;
+    const l = linkAt(i);
+    if (l.state == L_FREE) continue;
+    if (R.isHost == 0) {
+      // our host does not take our messages: the chat is over for us
+      evError(408, "host_stalled", "host does not answer our messages", aorOf(i), l.aorLen);
+      if (l.state != L_LEAVING) uaCallHangup(l.call, now);
+      linkFree(i, 408);
+      evEnded("host stalled");
+      continue;
+    }
+    const wasUp = l.state == L_UP;
+    evLeft(aorOf(i), l.aorLen, "evicted: stalled", 408);
+    if (l.state != L_LEAVING) uaCallHangup(l.call, now);
+    l.state = L_LEAVING;
+    linkFree(i, 408);
+    // the link keeps its AOR bytes: the focus tells everyone else who left
+    if (wasUp && R.chat >= 0) { focusLeave(R.chat, <u32>(i + 1)); drainFocus(now, true); }
+  }
+}
 
 // ---- SIP events ---------------------------------------------------------------------------------
 
@@ -670,12 +520,12 @@ function drainUa(now: f64): void {
     else if (k == UaEv.Cancelled) onCancelled(call, now);
     else if (k == UaEv.Failed) onInviteFailed(call, code, now);
     else if (k == UaEv.MessageResult) {
-      if (code >= 300 || code < 200) evError(code, "room request refused", 0, 0);
+      if (code >= 300 || code < 200) evError(code, "room_refused", "room request refused", 0, 0);
     }
     else if (k == UaEv.Error) {
       const r = uaEvReason();
       if (outEventOpen()) {
-        outStr("{\"event\":\"error\",\"code\":"); outDec(<u32>code); outStr(",\"reason\":\""); outStr(r); outStr("\"}");
+        outStr("{\"event\":\"error\",\"name\":\"sip_error\",\"code\":"); outDec(<u32>code); outStr(",\"reason\":\""); outStr(r); outStr("\"}");
         outEventClose();
       }
     }
@@ -684,7 +534,7 @@ function drainUa(now: f64): void {
 
 /** Participant: an invitation (seed step 3). */
 function onInvited(call: i32, sdp: usize, sdpLen: i32, from: usize, fromLen: i32, now: f64): void {
-  if (isHost) { uaCallReject(call, 486, now); return; }   // a host does not join other chats
+  if (R.isHost != 0) { uaCallReject(call, 486, now); return; }   // a host does not join other chats
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
     if (linkAt(i).state != L_FREE) { uaCallReject(call, 486, now); return; }   // one chat at a time
   }
@@ -704,14 +554,14 @@ function onInvited(call: i32, sdp: usize, sdpLen: i32, from: usize, fromLen: i32
   l.call = call;
   const fl = fromLen < CHAT_AOR_CAP ? fromLen : CHAT_AOR_CAP;
   memory.copy(aorOf(i), from, <usize>fl); l.aorLen = fl;
-  l.sess = newSession(weConnect);
-  l.passive = weConnect ? 0 : 1;
-  if (l.sess < 0 || msrpSessionSetRemotePending(i, sdp + <usize>m.pathOff, m.pathLen) < 0) {
-    uaCallReject(call, 500, now); linkFree(i); return;
-  }
   l.state = L_OFFERED;
+  l.passive = weConnect ? 0 : 1;
+  R.ended = 0;
+  if (!newSession(i, weConnect) || msrpSessionSetRemotePending(i, sdp + <usize>m.pathOff, m.pathLen) < 0) {
+    uaCallReject(call, 500, now); linkFree(i, 500); return;
+  }
   evMember("invited", "from", aorOf(i), l.aorLen);
-  if (autoAccept) startBinding(i, now);
+  if (R.autoAccept != 0) startBinding(i, now);
 }
 
 // the host's a=path is kept until the app accepts (then msrpSessionSetRemote starts the connect)
@@ -732,8 +582,8 @@ function startBinding(i: i32, now: f64): void {
   const n = load<i32>(PENDING_LEN + <usize>(i * 4));
   if (msrpSessionSetRemote(l.sess, PENDING_PATH + <usize>(i * 512), n, now) != 0) {
     uaCallReject(l.call, 488, now);
-    evError(488, "unusable MSRP path from", aorOf(i), l.aorLen);
-    linkFree(i);
+    evError(488, "bad_offer", "unusable MSRP path from", aorOf(i), l.aorLen);
+    linkFree(i, 488);
     return;
   }
   if (l.passive != 0) answerInvite(i, SdpSetup.Passive, now);
@@ -744,9 +594,9 @@ function answerInvite(i: i32, setup: i32, now: f64): void {
   const l = linkAt(i);
   const n = buildSdp(i, setup);
   if (n <= 0 || uaCallAccept(l.call, SDPBUF, n, now) != 0) {
-    evError(500, "could not answer", aorOf(i), l.aorLen);
+    evError(500, "answer_failed", "could not answer", aorOf(i), l.aorLen);
     uaCallReject(l.call, 500, now);
-    linkFree(i);
+    linkFree(i, 500);
     return;
   }
   l.state = L_ANSWERED;
@@ -772,17 +622,17 @@ function onAnswered(call: i32, sdp: usize, sdpLen: i32, now: f64): void {
     if (ok) ok = msrpSessionSetRemote(l.sess, sdp + <usize>m.pathOff, m.pathLen, now) == 0;
   }
   if (!ok) {
-    evError(488, "unusable SDP answer from", aorOf(i), l.aorLen);
+    evError(488, "bad_answer", "unusable SDP answer from", aorOf(i), l.aorLen);
     uaCallHangup(call, now);
     l.state = L_LEAVING;
-    focusLeave(chat, <u32>(i + 1));
-    drainFocus(now);
+    focusLeave(R.chat, <u32>(i + 1));
+    drainFocus(now, false);
     return;
   }
   l.state = L_UP;
-  focusJoin(chat, <u32>(i + 1));
-  if (isRoom) evMember("joined", "member", aorOf(i), l.aorLen);
-  drainFocus(now);
+  focusJoin(R.chat, <u32>(i + 1));
+  if (R.isRoom != 0) evMember("joined", "member", aorOf(i), l.aorLen);
+  drainFocus(now, false);
   noticeFull(i, now);   // the newcomer learns who is there already
 }
 
@@ -793,39 +643,39 @@ function onAcked(call: i32): void {
   const l = linkAt(i);
   if (l.state != L_ANSWERED) return;
   l.state = L_UP;
-  evMember("joined", "member", SELF, selfLen);
+  evMember("joined", "member", SELF, R.selfLen);
 }
 
 /** A BYE from the peer (step 15 at the host; steps 17-18 at a participant). */
 function onPeerGone(call: i32, now: f64): void {
   const i = linkByCall(call);
   if (i < 0) return;
-  if (isHost) {
+  if (R.isHost != 0) {
     const wasUp = linkAt(i).state == L_UP;
-    linkFree(i);
-    if (isRoom && wasUp) evMember("left", "member", aorOf(i), linkAt(i).aorLen);
-    focusLeave(chat, <u32>(i + 1));
-    drainFocus(now);
+    linkFree(i, 481);
+    if (R.isRoom != 0 && wasUp) evMember("left", "member", aorOf(i), linkAt(i).aorLen);
+    focusLeave(R.chat, <u32>(i + 1));
+    drainFocus(now, false);
     return;
   }
-  linkFree(i);
-  if (!ended) { ended = true; ev0("ended"); }
+  linkFree(i, 481);
+  evEnded("host ended the chat");
 }
 
 /** Our BYE (or CANCEL) completed. */
 function onOurEnd(call: i32, now: f64): void {
   const i = linkByCall(call);
   if (i < 0) return;
-  linkFree(i);
-  if (!isHost) evMember("left", "member", SELF, selfLen);
+  linkFree(i, 481);
+  if (R.isHost == 0) evMember("left", "member", SELF, R.selfLen);
 }
 
 function onCancelled(call: i32, now: f64): void {
   const i = linkByCall(call);
   if (i < 0) return;
   const l = linkAt(i);
-  evError(487, "invitation cancelled by", aorOf(i), l.aorLen);
-  linkFree(i);
+  evError(487, "invitation_cancelled", "invitation cancelled by", aorOf(i), l.aorLen);
+  linkFree(i, 487);
 }
 
 /** Host: the INVITE to a member failed (3xx-6xx, 408) — it never joined. */
@@ -833,17 +683,16 @@ function onInviteFailed(call: i32, code: i32, now: f64): void {
   const i = linkByCall(call);
   if (i < 0) return;
   const l = linkAt(i);
-  evError(code, "invitation failed for", aorOf(i), l.aorLen);
-  linkFree(i);
-  if (isHost && chat >= 0) { focusLeave(chat, <u32>(i + 1)); drainFocus(now); }
+  evError(code, "invitation_failed", "invitation failed for", aorOf(i), l.aorLen);
+  linkFree(i, code);
+  if (R.isHost != 0 && R.chat >= 0) { focusLeave(R.chat, <u32>(i + 1)); drainFocus(now, false); }
 }
 
 // ---- focus actions ------------------------------------------------------------------------------
 
-let isRoom = false;
-let offerNoSetup = false;
-/** Performs the focus's actions; call once right after each focus call (it keeps its list until the next). */
-function drainFocus(now: f64): void {
+/** Performs the focus's actions; call once right after each focus call (it keeps its list until
+ *  the next). evicted: the member left because we cut it off (the host's own "left" went out). */
+function drainFocus(now: f64, evicted: bool): void {
   const n = focusActCount();
   for (let a = 0; a < n; a++) {
     const x = focusAct(a);
@@ -854,9 +703,10 @@ function drainFocus(now: f64): void {
       const li = <i32>about - 1;
       // participants are told with a roster notice over their MSRP session (RFC 4575 body)
       if (to != HOST_MEMBER) { noticeSend(to, kind == ChatActKind.Joined, li, now); continue; }
+      if (evicted && kind == ChatActKind.Left) continue;
       evMember(kind == ChatActKind.Joined ? "joined" : "left", "member", aorOf(li), linkAt(li).aorLen);
     } else if (kind == ChatActKind.Ended) {
-      if (!ended) { ended = true; ev0("ended"); }
+      evEnded(R.isRoom != 0 ? "fewer than two members" : "chat ended");
     } else if (kind == ChatActKind.Bye || kind == ChatActKind.Cancel) {
       const i = linkByMember(to);
       if (i < 0) continue;
@@ -866,11 +716,13 @@ function drainFocus(now: f64): void {
       l.state = L_LEAVING;
     }
   }
-  // a Fanout list is consumed by relayStart right after focusOnMessage; an Ended chat is gone
-  if (ended && isHost) chat = -1;
+  // a Fanout list is consumed by the relay right after focusOnMessage; an Ended chat is gone
+  if (R.ended != 0 && R.isHost != 0) R.chat = -1;
 }
 
 // ---- MSRP actions -------------------------------------------------------------------------------
+
+const IDCOPY: usize = memory.data(64, 8);
 
 function drainMsrp(now: f64): void {
   for (let g = 0; g < 8192; g++) {
@@ -878,6 +730,7 @@ function drainMsrp(now: f64): void {
     if (op == MsrpAct.None) return;
     const s = msrpActSession(), conn = msrpActConn();
     if (op == MsrpAct.SendBytes) { outPush(OUT_SEND_STREAM, conn, 0, 0, msrpActPtr(), msrpActLen()); continue; }
+    if (op == MsrpAct.Response) { sqOnResponse(conn, msrpActIdPtr(), msrpActIdLen(), msrpActCode(), now); continue; }
     if (op == MsrpAct.Connect) {
       const id = nextConnId++;
       if (nextConnId > 0x3fffffff) nextConnId = MSRP_CONN_ID_BASE;
@@ -903,28 +756,34 @@ function drainMsrp(now: f64): void {
       }
       continue;
     }
-    if (op == MsrpAct.RelayFailed) { evError(msrpActCode(), "MSRP relay failed", 0, 0); continue; }
-    const i = linkBySess(s);
+    if (op == MsrpAct.RelayFailed) { evError(msrpActCode(), "relay_failed", "MSRP relay failed", 0, 0); continue; }
+    const k = msrpActMsg();
     // copy what the record points into the MSRP arena before calling back into the MSRP layer
     let idl = msrpActIdLen();
-    if (idl > MSRP_MSGID_CAP) idl = MSRP_MSGID_CAP;
+    if (idl > 64) idl = 64;
     if (idl > 0) memory.copy(IDCOPY, msrpActIdPtr(), <usize>idl);
     const code = msrpActCode();
+    if (op == MsrpAct.DeliverPiece) { onPiece(k, s, IDCOPY, idl, msrpActPtr(), msrpActLen(), now); continue; }
+    if (op == MsrpAct.MessageDone) { onDone(k, now); continue; }
+    if (op == MsrpAct.MessageAborted) { onAborted(k, code, now); continue; }
+    const i = linkBySess(s);
     if (op == MsrpAct.SessionBound) { if (i >= 0) onBound(i, now); continue; }
-    if (op == MsrpAct.DeliverPiece) { if (i >= 0) onPiece(i, IDCOPY, idl, msrpActPtr(), msrpActLen(), now); continue; }
-    if (op == MsrpAct.MessageDone) { if (i >= 0) onDone(i, now); continue; }
-    if (op == MsrpAct.MessageAborted) { if (i >= 0) onAborted(i, code, now); continue; }
-    if (op == MsrpAct.SendFailed) { noticeFree(IDCOPY, idl); onSendFailed(i, code, now); continue; }
+    if (op == MsrpAct.SendFailed) { onSendFailed(i, code, now); continue; }
     if (op == MsrpAct.SessionLost) { if (i >= 0) onLost(i, now); continue; }
-    if (op == MsrpAct.MessageSent) { noticeFree(IDCOPY, idl); continue; }
-    // ReportResult: nothing to do (streams are forgotten when written to the end)
+    if (op == MsrpAct.ReportResult) {
+      // §7.1.2: the far end could not deliver a message of ours (the host names the member it
+      // failed for in its own events; the sender learns that it did not reach everyone)
+      if (code != 200 && i >= 0) evError(code, "not_delivered", "a message did not reach every member; reported by", aorOf(i), linkAt(i).aorLen);
+      continue;
+    }
+    // MessageSent: the MSRP layer's own messages (binds) need nothing more
   }
 }
 
 /** Participant: the host's MSRP 200 to our bind (step 5) -> our SIP 200 OK (step 6). */
 function onBound(i: i32, now: f64): void {
   const l = linkAt(i);
-  if (isHost || l.state != L_BINDING) return;
+  if (R.isHost != 0 || l.state != L_BINDING) return;
   answerInvite(i, SdpSetup.Active, now);
 }
 
@@ -933,300 +792,47 @@ function onSendFailed(i: i32, code: i32, now: f64): void {
   const l = linkAt(i);
   if (l.state == L_BINDING) {
     // the bind failed (481/403 from the host, or the connection): decline the invitation
-    evError(code, "MSRP bind failed towards", aorOf(i), l.aorLen);
+    evError(code, "bind_failed", "MSRP bind failed towards", aorOf(i), l.aorLen);
     uaCallReject(l.call, 488, now);
-    linkFree(i);
-    return;
+    linkFree(i, code);
   }
-  // a relay or app message to this member failed: forget its streams
-  for (let s = 0; s < CHAT_MEMBER_MAX; s++) store<i32>(relayAt(s, i), -1);
-  store<i32>(sendAt(i), -1);
-  evError(code, "message not delivered to", aorOf(i), l.aorLen);
 }
 
+/** The MSRP session of link i is gone (its connection closed or broke). */
 function onLost(i: i32, now: f64): void {
   const l = linkAt(i);
-  if (l.state == L_LEAVING) { l.sess = -1; return; }
-  // the MSRP session is gone: end the SIP side too (RFC 4975 §5.4 / RFC 7701 §5.2)
+  if (l.state == L_LEAVING) return;
   if (l.state == L_BINDING) { onSendFailed(i, 503, now); return; }
-  evError(503, "MSRP connection lost with", aorOf(i), l.aorLen);
+  // the MSRP session is gone: end the SIP side too (RFC 4975 §5.4 / RFC 7701 §5.2)
+  if (R.isHost == 0) {
+    // the host is gone (crashed, killed, unreachable): the chat ended for us, say so now and
+    // send our BYE if the SIP side still goes anywhere
+    evError(503, "host_lost", "MSRP connection to the host lost", aorOf(i), l.aorLen);
+    uaCallHangup(l.call, now);
+    l.state = L_LEAVING;
+    evEnded("connection to the host lost");
+    return;
+  }
+  evLeft(aorOf(i), l.aorLen, "MSRP connection lost", 503);
   uaCallHangup(l.call, now);
+  const wasUp = l.state == L_UP;
   l.state = L_LEAVING;
-  if (isHost && chat >= 0) { focusLeave(chat, <u32>(i + 1)); drainFocus(now); }
-}
-
-// ---- incoming messages --------------------------------------------------------------------------
-
-function onPiece(i: i32, id: usize, idl: i32, p: usize, n: i32, now: f64): void {
-  const l = linkAt(i);
-  if (l.state != L_UP && l.state != L_ANSWERED) return;
-  // a new Message-ID starts a new message (the layer below tracks one at a time per session)
-  if (l.inPhase == IN_NONE || l.inIdLen != idl || memory.compare(inIdOf(i), id, <usize>idl) != 0) {
-    if (l.inPhase == IN_BODY) finishIn(i, false, now);
-    l.inPhase = IN_HDR; l.hdrLen = 0; l.appMsg = 0; l.appBytes = 0; l.inPrivate = 0;
-    memory.copy(inIdOf(i), id, <usize>idl); l.inIdLen = idl;
-    // text/plain (our a=accept-types offers it, as simple MSRP clients send it): wrap it in the
-    // CPIM header the relay would have had — From = the sender's dialog identity, To = the room
-    if (msrpSessionInType(l.sess) == MSRP_TYPE_TEXT) {
-      let n = putLit(hdrOf(i), 0, "From: <");
-      memory.copy(hdrOf(i) + <usize>n, aorOf(i), <usize>l.aorLen); n += l.aorLen;
-      n = putLit(hdrOf(i), n, ">\r\nTo: <");
-      const rp = isHost ? SELF : aorOf(i), rl = isHost ? selfLen : l.aorLen;
-      memory.copy(hdrOf(i) + <usize>n, rp, <usize>rl); n += rl;
-      l.hdrLen = putLit(hdrOf(i), n, ">\r\n\r\nContent-Type: text/plain\r\n\r\n");
-    }
-  }
-  if (l.inPhase == IN_DROP) return;
-  if (l.inPhase == IN_BODY) { bodyPiece(i, p, n, now); return; }
-  if (l.inPhase == IN_NOTICE) {
-    const k = n < CHAT_HDR_CAP - l.hdrLen ? n : CHAT_HDR_CAP - l.hdrLen;
-    memory.copy(hdrOf(i) + <usize>l.hdrLen, p, <usize>k);
-    l.hdrLen += k;
-    return;
-  }
-  // IN_HDR: collect until the CPIM header blocks are complete
-  const room = CHAT_HDR_CAP - l.hdrLen;
-  const take = n < room ? n : room;
-  memory.copy(hdrOf(i) + <usize>l.hdrLen, p, <usize>take);
-  l.hdrLen += take;
-  if (parseCpim(CPIM, hdrOf(i), l.hdrLen, 2) < 0) {
-    if (CPIM.err == CpimErr.NoEmptyLine && l.hdrLen < CHAT_HDR_CAP) return;   // more to come
-    l.inPhase = IN_DROP;
-    evError(CPIM.err == CpimErr.NoEmptyLine ? 413 : 400, "unusable message/cpim from", aorOf(i), l.aorLen);
-    return;
-  }
-  if (!headerDone(i, now)) return;
-  if (take < n) bodyPiece(i, p + <usize>take, n - take, now);
-}
-
-/** The CPIM headers of link i's message are in; route it. False: dropped. */
-function headerDone(i: i32, now: f64): bool {
-  const l = linkAt(i);
-  const hb = hdrOf(i);
-  const contentOff = CPIM.contentOff;
-  if (!isHost) {
-    // participant: the host relayed it; From is the original sender (RFC 7701 §6)
-    if (CPIM.fromIdx >= 0) {
-      const h = CPIM.h(CPIM.fromIdx);
-      const fl = h.uriLen < CHAT_AOR_CAP ? h.uriLen : CHAT_AOR_CAP;
-      memory.copy(fromOf(i), hb + <usize>h.uriOff, <usize>fl); l.fromLen = fl;
-    } else { l.fromLen = 0; }
-    l.inPrivate = toNamesUs(hb) ? 1 : 0;
-    // a roster notice from the focus: collected whole (small), read at its end
-    if (CPIM.contentTypeIdx >= 0) {
-      const h = CPIM.h(CPIM.contentTypeIdx);
-      if (h.valLen >= CONF_CT.length && eqNoCase(hb + <usize>h.valOff, CONF_CT.length, CONF_CT)) {
-        l.inPhase = IN_NOTICE; l.noticeOff = contentOff;
-        return true;
-      }
-    }
-    l.inPhase = IN_BODY;
-    appStart(i, hb + <usize>contentOff, l.hdrLen - contentOff);
-    return true;
-  }
-  // host: the focus picks the recipients and rebuilds the header (From from the roster)
-  const e = focusOnMessage(chat, <u32>(i + 1), hb, l.hdrLen, 0, FOCUS_PREFIX);
-  if (e != 0) {
-    l.inPhase = IN_DROP;
-    evError(chatErrCode(e), chatErrReason(e), aorOf(i), l.aorLen);
-    return false;
-  }
-  l.inPhase = IN_BODY;
-  if (l.relayCount > 0 || l.pendLen > 0) relayAbortAll(i, now);   // a previous message never ended
-  l.relayCount = 0; l.pendLen = 0; l.pendLast = 0;
-  const out = focusOutPtr(), outLen = focusOutLen();
-  const na = focusActCount();
-  let toApp = false;
-  for (let a = 0; a < na; a++) {
-    const x = focusAct(a);
-    if (x.kind != ChatActKind.Fanout) continue;
-    if (x.to == HOST_MEMBER) { toApp = true; continue; }
-    const t = linkByMember(x.to);
-    if (t < 0) continue;
-    const idl = putHexId(MSGID);
-    const s = msrpStreamStart(linkAt(t).sess, MSGID, idl, B_CPIM, CPIM_CT.length, -1, 0, 0, now);
-    if (s < 0) { evError(503, "relay stream refused for", aorOf(t), linkAt(t).aorLen); continue; }
-    store<i32>(relayAt(i, t), s);
-    store<i32>(doneAt(i, t), 0);
-    l.relayCount++;
-  }
-  // the relayed bytes: the rebuilt header + whatever content the collected bytes already hold
-  relayPush(i, out, outLen, now);
-  if (toApp) {
-    // the host's own app reads it too (it is a member of its chat)
-    l.inPrivate = CPIM.toCount == 1 && !toNamesUs(hb) ? 1 : 0;
-    memory.copy(fromOf(i), aorOf(i), <usize>l.aorLen); l.fromLen = l.aorLen;
-    // re-parse: focusOnMessage used its own view, ours still describes hb
-    appStart(i, hb + <usize>contentOff, l.hdrLen - contentOff);
-  }
-  return true;
-}
-
-/** A CPIM To of the parsed message (CPIM) names our own AOR: at a participant that makes it a
- *  private message (RFC 7701 §7); at a handset host, our AOR is also the room's URI. */
-function toNamesUs(hb: usize): bool {
-  for (let k = 0; k < CPIM.msgHdrCount; k++) {
-    const h = CPIM.h(k);
-    if (h.kind != CpimHdr.To) continue;
-    if (h.uriLen == selfLen && memory.compare(hb + <usize>h.uriOff, SELF, <usize>selfLen) == 0) return true;
-  }
-  return false;
-}
-
-function bodyPiece(i: i32, p: usize, n: i32, now: f64): void {
-  const l = linkAt(i);
-  if (isHost && l.relayCount > 0) relayPush(i, p, n, now);
-  if (l.appMsg != 0) appData(i, p, n);
-}
-
-/**
- * Relay: the bytes of link i's incoming message go to each recipient's stream as they come.
- * A stream may take less than offered (its session still finishes another message, or the
- * send window is full): what it did not take waits in the link's PEND buffer, per recipient
- * offset, and the sender's connection is not read further until every recipient took it
- * (feedRoom). The MSRP layer buffers partial chunks itself, so the relay's last frame
- * carries '$' with data (RFC 4975 §5.1). Never drains the MSRP queue: this runs inside
- * drainMsrp, whose loop sends the frames after this piece (a nested drain would reorder).
- */
-function relayPush(i: i32, p: usize, n: i32, now: f64): void { relayWrite(i, p, n, false, now); }
-
-const PEND_CAP: i32 = CHAT_HDR_CAP + 1024 + CHAT_FEED_STEP;
-const PENDS: usize = memory.data(CHAT_MEMBER_MAX * (CHAT_HDR_CAP + 1024 + CHAT_FEED_STEP), 8);
-const PEND_DONE: usize = memory.data(CHAT_MEMBER_MAX * CHAT_MEMBER_MAX * 4, 8);
-// @ts-ignore: decorator
-@inline function pendOf(i: i32): usize { return PENDS + <usize>(i * PEND_CAP); }
-// @ts-ignore: decorator
-@inline function doneAt(i: i32, t: i32): usize { return PEND_DONE + <usize>((i * CHAT_MEMBER_MAX + t) * 4); }
-
-function relayWrite(i: i32, p: usize, n: i32, last: bool, now: f64): void {
-  const l = linkAt(i);
-  if (n > 0) {
-    if (n > PEND_CAP - l.pendLen) {
-      // cannot happen while feedRoom holds the sender back; fail the relays rather than corrupt
-      relayAbortAll(i, now);
-      evError(503, "relay buffer overflow for", aorOf(i), l.aorLen);
-      return;
-    }
-    memory.copy(pendOf(i) + <usize>l.pendLen, p, <usize>n);
-    l.pendLen += n;
-  }
-  if (last) l.pendLast = 1;
-  relayFlush(i, now);
-}
-
-/** Offers link i's pending relay bytes to every recipient stream; drops what all of them took. */
-function relayFlush(i: i32, now: f64): void {
-  const l = linkAt(i);
-  let minDone = l.pendLen;
-  let active = 0;
-  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
-    const s = load<i32>(relayAt(i, t));
-    if (s < 0) continue;
-    const off = load<i32>(doneAt(i, t));
-    const rem = l.pendLen - off;
-    if (rem > 0 || l.pendLast != 0) {
-      const w = msrpStreamWrite(s, pendOf(i) + <usize>off, rem, l.pendLast != 0, now);
-      if (w < 0) { store<i32>(relayAt(i, t), -1); continue; }   // failed: SEND_FAILED told the app
-      store<i32>(doneAt(i, t), off + w);
-      if (l.pendLast != 0 && w == rem) { store<i32>(relayAt(i, t), -1); continue; }   // '$' went out
-    }
-    active++;
-    const d = load<i32>(doneAt(i, t));
-    if (d < minDone) minDone = d;
-  }
-  if (active == 0) { l.pendLen = 0; l.pendLast = 0; l.relayCount = 0; return; }
-  if (minDone > 0) {
-    memory.copy(pendOf(i), pendOf(i) + <usize>minDone, <usize>(l.pendLen - minDone));
-    l.pendLen -= minDone;
-    for (let t = 0; t < CHAT_MEMBER_MAX; t++) store<i32>(doneAt(i, t), load<i32>(doneAt(i, t)) - minDone);
-  }
-}
-
-function relayAbortAll(i: i32, now: f64): void {
-  const l = linkAt(i);
-  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
-    const s = load<i32>(relayAt(i, t));
-    if (s >= 0) msrpStreamAbort(s, now);
-    store<i32>(relayAt(i, t), -1);
-  }
-  l.relayCount = 0; l.pendLen = 0; l.pendLast = 0;
-}
-
-/** The sender's relays still hold bytes a recipient has not taken. */
-function relayBusy(i: i32): bool {
-  const l = linkAt(i);
-  if (l.relayCount <= 0) return false;
-  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
-    if (load<i32>(relayAt(i, t)) < 0) continue;
-    if (l.pendLen - load<i32>(doneAt(i, t)) > 0 || l.pendLast != 0) return true;
-  }
-  return false;
-}
-
-/** The sender's '$' chunk arrived: relays end, the app gets its message event. */
-function onDone(i: i32, now: f64): void {
-  const l = linkAt(i);
-  if (l.inPhase == IN_HDR) {
-    // the whole message is shorter than a complete CPIM header block
-    l.inPhase = IN_NONE;
-    evError(400, "incomplete message/cpim from", aorOf(i), l.aorLen);
-    return;
-  }
-  if (l.inPhase == IN_NOTICE) { noticeRead(hdrOf(i) + <usize>l.noticeOff, l.hdrLen - l.noticeOff); l.inPhase = IN_NONE; return; }
-  if (l.inPhase != IN_BODY) { l.inPhase = IN_NONE; return; }
-  finishIn(i, true, now);
-}
-
-function finishIn(i: i32, complete: bool, now: f64): void {
-  const l = linkAt(i);
-  if (isHost && l.relayCount > 0) {
-    if (complete) relayWrite(i, 0, 0, true, now);
-    else relayAbortAll(i, now);
-  }
-  if (l.appMsg != 0) {
-    if (complete && outEventOpen()) {
-      outStr("{\"event\":\"message\",\"from\":\""); outJsonBytes(fromOf(i), l.fromLen);
-      outStr("\",\"id\":"); outDec(l.appMsg); outStr(",\"bytes\":"); outDec(l.appBytes);
-      if (l.inPrivate != 0) outStr(",\"private\":true");
-      outStr("}");
-      outEventClose();
-    }
-    l.appMsg = 0;
-  }
-  l.inPhase = IN_NONE;
-}
-
-function onAborted(i: i32, code: i32, now: f64): void {
-  const l = linkAt(i);
-  if (l.inPhase == IN_BODY) finishIn(i, false, now);
-  l.inPhase = IN_NONE;
-  evError(code == 0 ? 499 : code, "message aborted by", aorOf(i), l.aorLen);
-}
-
-function appStart(i: i32, p: usize, n: i32): void {
-  const l = linkAt(i);
-  appSeq++; if (appSeq == 0) appSeq = 1;
-  l.appMsg = appSeq; l.appBytes = 0;
-  if (n > 0) appData(i, p, n);
-}
-function appData(i: i32, p: usize, n: i32): void {
-  const l = linkAt(i);
-  if (n <= 0) return;
-  outPush(OUT_DATA, <i32>l.appMsg, 0, 0, p, n);
-  l.appBytes += <u32>n;
+  if (l.q >= 0) { sqClose(l.q, 503); l.q = -1; }
+  forgetRecipient(i);
+  if (wasUp && R.chat >= 0) { focusLeave(R.chat, <u32>(i + 1)); drainFocus(now, true); }
 }
 
 // ---- transport entry points ---------------------------------------------------------------------
 
 export function chatDatagram(base: usize, sock: i32, fromLen: i32, len: i32, now: f64): i32 {
-  lastNow = now;
+  R.lastNow = now;
   const r = uaDatagram(base, sock, fromLen, len, now);
   pump(now);
   return r;
 }
 export function chatSipStreamOpen(base: usize, addrLen: i32): i32 { return uaStreamOpen(base, addrLen); }
 export function chatSipStream(base: usize, conn: i32, len: i32, now: f64): i32 {
-  lastNow = now;
+  R.lastNow = now;
   uaStream(base, conn, len, now);
   pump(now);
   return len;
@@ -1239,38 +845,63 @@ export function chatMsrpOpen(): i32 {
   return id;
 }
 
-/** Room to take the next CHAT_FEED_STEP bytes from connection conn: the outbox has room and
- *  the relays of whoever sends on conn took everything so far. Other connections (which
- *  carry the recipients' 200s that open the window) keep flowing. */
-function feedRoom(conn: i32): bool {
-  if (outboxFree() < OUTBOX_CAP / 2) return false;
-  for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
-    const l = linkAt(i);
-    if (l.state == L_FREE || l.relayCount <= 0) continue;
-    if (msrpSessionConn(l.sess) == conn && relayBusy(i)) return false;
-  }
-  return true;
+/** Offset just past the first CRLF CRLF in [p, p+n) (where a body starts), -1 when none. */
+function headerEnd(p: usize, n: i32): i32 {
+  for (let i = 0; i + 4 <= n; i++) if (load<u32>(p + <usize>i) == 0x0a0d0a0d) return i + 4;
+  return -1;
 }
 
-/** Bytes from MSRP connection conn; returns how many were taken (the host offers the rest later). */
+/**
+ * Bytes from MSRP connection conn; returns how many were taken. Fewer than len: the relay's
+ * queues (or the outbox) are full; a RESUME record for conn says when to offer the rest.
+ * Other connections (which carry the recipients' 200s that empty the queues) keep flowing.
+ */
 export function chatMsrpStream(base: usize, conn: i32, len: i32, now: f64): i32 {
-  if (!ready || len < 0) return -1;
-  lastNow = now;
+  if (R.ready == 0 || len < 0) return -1;
+  R.lastNow = now;
   let off = 0;
   for (let g = 0; g < 4096 && off < len; g++) {
-    if (!feedRoom(conn)) break;
-    const n = len - off < CHAT_FEED_STEP ? len - off : CHAT_FEED_STEP;
+    const step = feedStep(conn, true);
+    if (step <= 0) break;
+    const n = len - off < step ? len - off : step;
     const used = msrpOnStream(<u32>conn, base + <usize>off, n, now);
     off += used;
     pump(now);
     if (used <= 0) break;
   }
+  // Held back, the connection still gives everything short of a body: responses (they answer
+  // our frames and empty the very queues that hold senders back — members waiting on each
+  // other's 200s would otherwise wait until the stall limit), REPORTs, empty chunks, and the
+  // header section of the next SEND. Its body waits: no body byte is taken without room.
+  // (the first bytes one at a time: an empty line split across reads ends a header section
+  // that began in an earlier read)
+  for (let g = 0; g < 3 && off < len && !msrpConnInBody(conn) && outboxFree() >= OUTBOX_CAP / 4; g++) {
+    const used = msrpOnStream(<u32>conn, base + <usize>off, 1, now);
+    off += used;
+    pump(now);
+    if (used < 1) break;
+  }
+  for (let g = 0; g < 64 && off < len && !msrpConnInBody(conn) && outboxFree() >= OUTBOX_CAP / 4; g++) {
+    const e = headerEnd(base + <usize>off, len - off);
+    const n = e < 0 ? len - off : e;
+    const used = msrpOnStream(<u32>conn, base + <usize>off, n, now);
+    off += used;
+    pump(now);
+    if (used < n || e < 0) break;
+  }
+  if (off < len) { blockConn(conn); pump(now); }
   return off;
 }
 
 export function chatMsrpClosed(conn: i32, now: f64): void {
-  lastNow = now;
+  R.lastNow = now;
   msrpOnConnClosed(<u32>conn);
+  for (let j = 0; j < blockedCount; j++) {
+    if (load<i32>(BLOCKED + <usize>(j * 4)) != conn) continue;
+    blockedCount--;
+    store<i32>(BLOCKED + <usize>(j * 4), load<i32>(BLOCKED + <usize>(blockedCount * 4)));
+    break;
+  }
   pump(now);
 }
 export function chatSipStreamClosed(conn: i32, now: f64): void {
@@ -1279,16 +910,19 @@ export function chatSipStreamClosed(conn: i32, now: f64): void {
 }
 
 export function chatTimer(now: f64): void {
-  lastNow = now;
+  R.lastNow = now;
   uaTimer(now);
   msrpOnTimer(now);
+  sqOnTimer(now);
   pump(now);
 }
 export function chatNextDeadline(): f64 {
-  const a = uaNextDeadline(), b = msrpNextDeadline();
-  if (a < 0) return b;
-  if (b < 0) return a;
-  return a < b ? a : b;
+  let d = uaNextDeadline();
+  const b = msrpNextDeadline();
+  if (b >= 0 && (d < 0 || b < d)) d = b;
+  const c = sqNextDeadline(R.lastNow);
+  if (c >= 0 && (d < 0 || c < d)) d = c;
+  return d;
 }
 
 /** Members in the chat (host: joined participants; participant: 1 when in a chat). */
@@ -1296,145 +930,4 @@ export function chatMembers(): i32 {
   let n = 0;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) if (linkAt(i).state == L_UP) n++;
   return n;
-}
-export function chatSending(): bool { return sendActive; }
-
-// ---- roster notices (RFC 4575 conference-info, carried in message/cpim over MSRP) ----------------
-//
-// RFC 7701 §5 lets the focus tell members who is in the room with the conference event package
-// (RFC 4575). We carry the same XML body, a partial update with one <user> per change, inside
-// message/cpim on the member's existing MSRP session instead of a SUBSCRIBE/NOTIFY dialog (no
-// extra SIP dialog per member on a handset). A participant turns each <user> into a
-// "joined" (state full/partial) or "left" (state deleted) event.
-
-const CONF_CT = "application/conference-info+xml";
-const NOTICE_SLOTS: i32 = 4;
-const NOTICE_CAP: i32 = 2048;
-const NOTICES: usize = memory.data(CHAT_MEMBER_MAX * 4 * 2048, 8);
-/** Per slot: i32 state (0 free, 1 in flight) + 16-byte Message-ID. */
-const NOTICE_META: usize = memory.data(CHAT_MEMBER_MAX * 4 * 20, 8);
-let noticeVersion: u32 = 0;
-let noticeDropped: u32 = 0;
-
-function noticeMeta(t: i32, k: i32): usize { return NOTICE_META + <usize>((t * NOTICE_SLOTS + k) * 20); }
-
-/** Tells member `to` (a focus handle) that link `about` joined or left (a partial update). */
-function noticeSend(to: u32, joined: bool, about: i32, now: f64): void {
-  const t = linkByMember(to);
-  if (t < 0) return;
-  const d = noticeOpen(t, false);
-  if (d == 0) return;
-  noticeUser(d, aorOf(about), linkAt(about).aorLen, joined);
-  noticeClose(t, now);
-}
-
-/** Tells link t, which just joined, who is in the room already (state="full", RFC 4575 §4.1):
- *  the host (a handset-hosted chat) and every other member that is up. */
-function noticeFull(t: i32, now: f64): void {
-  let others = 0;
-  for (let j = 0; j < CHAT_MEMBER_MAX; j++) if (j != t && linkAt(j).state == L_UP) others++;
-  if (others == 0 && isRoom) return;
-  const d = noticeOpen(t, true);
-  if (d == 0) return;
-  if (!isRoom) noticeUser(d, SELF, selfLen, true);
-  for (let j = 0; j < CHAT_MEMBER_MAX; j++) if (j != t && linkAt(j).state == L_UP) noticeUser(d, aorOf(j), linkAt(j).aorLen, true);
-  noticeClose(t, now);
-}
-
-// the notice being built: its buffer, length and slot (one at a time, within one call)
-let nLen: i32 = 0, nSlot: i32 = -1, nOk = false;
-
-/** Starts a notice to link t in a free slot: CPIM header + conference-info head. 0 = none. */
-function noticeOpen(t: i32, full: bool): usize {
-  const l = linkAt(t);
-  if (l.state != L_UP || l.sess < 0) return 0;
-  nSlot = -1;
-  for (let j = 0; j < NOTICE_SLOTS; j++) if (load<i32>(noticeMeta(t, j)) == 0) { nSlot = j; break; }
-  if (nSlot < 0) { noticeDropped++; return 0; }   // notices in flight fill the slots: this one is lost (counted)
-  const d = NOTICES + <usize>((t * NOTICE_SLOTS + nSlot) * NOTICE_CAP);
-  if (2 * selfLen + l.aorLen + 400 > NOTICE_CAP) { noticeDropped++; return 0; }
-  let n = putLit(d, 0, "From: <");
-  memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
-  n = putLit(d, n, ">\r\nTo: <");
-  memory.copy(d + <usize>n, aorOf(t), <usize>l.aorLen); n += l.aorLen;
-  n = putLit(d, n, ">\r\n\r\nContent-Type: application/conference-info+xml\r\n\r\n");
-  n = putLit(d, n, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<conference-info xmlns=\"urn:ietf:params:xml:ns:conference-info\" entity=\"");
-  memory.copy(d + <usize>n, SELF, <usize>selfLen); n += selfLen;
-  n = putLit(d, n, full ? "\" state=\"full\" version=\"" : "\" state=\"partial\" version=\"");
-  noticeVersion++;
-  n += putU32(d + <usize>n, noticeVersion);
-  n = putLit(d, n, "\"><users>");
-  nLen = n; nOk = true;
-  return d;
-}
-
-/** One <user entity=".." state="full|deleted"/> (RFC 4575 §5.6). */
-function noticeUser(d: usize, p: usize, len: i32, present: bool): void {
-  if (!nOk || nLen + len + 64 > NOTICE_CAP - 48) { nOk = false; return; }
-  let n = putLit(d, nLen, "<user entity=\"");
-  memory.copy(d + <usize>n, p, <usize>len); n += len;
-  nLen = putLit(d, n, present ? "\" state=\"full\"/>" : "\" state=\"deleted\"/>");
-}
-
-function noticeClose(t: i32, now: f64): void {
-  if (!nOk) { noticeDropped++; return; }
-  const d = NOTICES + <usize>((t * NOTICE_SLOTS + nSlot) * NOTICE_CAP);
-  const n = putLit(d, nLen, "</users></conference-info>\r\n");
-  const m = noticeMeta(t, nSlot);
-  store<u8>(m + 4, 110); store<u8>(m + 5, 116);            // "nt" + 14 hex
-  const v = rnd64();
-  for (let j = 0; j < 14; j++) { const x = <u32>((v >> (<u64>(4 * j))) & 15); store<u8>(m + 6 + <usize>j, <u8>(x < 10 ? 48 + x : 87 + x)); }
-  if (msrpSendMessage(linkAt(t).sess, m + 4, 16, B_CPIM, CPIM_CT.length, d, n, 0, 0, now) != 0) { noticeDropped++; return; }
-  store<i32>(m, 1);
-}
-
-function putU32(d: usize, v: u32): i32 {
-  let k = 1; let x = v;
-  while (x >= 10) { x /= 10; k++; }
-  let y = v;
-  for (let j = k - 1; j >= 0; j--) { store<u8>(d + <usize>j, <u8>(48 + y % 10)); y /= 10; }
-  return k;
-}
-
-/** MESSAGE_SENT / SEND_FAILED for a notice: its slot is free again. */
-function noticeFree(id: usize, idl: i32): void {
-  if (idl != 16 || load<u8>(id) != 110 || load<u8>(id + 1) != 116) return;
-  for (let t = 0; t < CHAT_MEMBER_MAX; t++) {
-    for (let k = 0; k < NOTICE_SLOTS; k++) {
-      const m = noticeMeta(t, k);
-      if (load<i32>(m) != 0 && memory.compare(m + 4, id, 16) == 0) { store<i32>(m, 0); return; }
-    }
-  }
-}
-
-/** Offset of s in [p, p+n) at or after `from`, or -1. */
-function findLit(p: usize, n: i32, from: i32, s: string): i32 {
-  const l = s.length;
-  for (let i = from; i + l <= n; i++) {
-    let ok = true;
-    for (let j = 0; j < l; j++) if (<u32>load<u8>(p + <usize>(i + j)) != <u32>s.charCodeAt(j)) { ok = false; break; }
-    if (ok) return i;
-  }
-  return -1;
-}
-
-/** Reads the <user entity=".." state=".."> elements of a conference-info body into events. */
-function noticeRead(p: usize, n: i32): void {
-  let at = 0;
-  for (let g = 0; g < 16; g++) {
-    const u = findLit(p, n, at, "<user ");
-    if (u < 0) return;
-    let e = findLit(p, n, u, ">");
-    if (e < 0) return;
-    at = e + 1;
-    const es = findLit(p, e, u, "entity=\"");
-    if (es < 0) continue;
-    const ev = findLit(p, e, es + 8, "\"");
-    if (ev < 0 || ev - (es + 8) <= 0 || ev - (es + 8) > CHAT_AOR_CAP) continue;
-    const ss = findLit(p, e, u, "state=\"");
-    const deleted = ss >= 0 && findLit(p, e, ss, "state=\"deleted\"") == ss;
-    const ep = p + <usize>(es + 8), el = ev - (es + 8);
-    if (el == selfLen && memory.compare(ep, SELF, <usize>selfLen) == 0) continue;
-    evMember(deleted ? "left" : "joined", "member", ep, el);
-  }
 }

@@ -134,7 +134,36 @@ export const MSRP_TXN_MAX: i32 = 64;
 /** RFC 4975 §7.1 / §5.3: a SEND without a response after this long has failed (408-equivalent). */
 export const MSRP_TXN_TIMEOUT_MS: i32 = 30000;
 /** Outgoing messages queued (all sessions together); full -> MsrpSessErr.OutPoolFull. */
-export const MSRP_OUT_MAX: i32 = 24;
+export const MSRP_OUT_MAX: i32 = 8;
+/** Incoming messages tracked at once, all sessions together (assembly/msrp/inbound.ts): one per
+ *  Message-ID whose chunks are still arriving (RFC 4975 §5.1 lets chunks of different messages
+ *  interleave). None free -> the new message is refused with 413 ("stop sending this message"). */
+export const MSRP_IN_MAX: i32 = 16;
+/** Incoming messages one session may have open at once, so one sender cannot take them all. */
+export const MSRP_IN_PER_SESS: i32 = 4;
+/** An incoming message whose next chunk has not come for this long is aborted: its relays end
+ *  with '#' and the sender gets a 408 REPORT (RFC 4975 §7.1.2). Configurable at start. */
+export const MSRP_IN_IDLE_MS: i32 = 10000;
+
+// ---- Per-recipient send queues (assembly/msrp/sendq.ts): relayed and own messages ----
+/** Queues: one per member session of the chat role (the host's members, or a participant's host). */
+export const MSRP_Q_MAX: i32 = 8;
+/** Body bytes one queue holds until they go out: what a slow member may lag behind before its
+ *  senders are held back (TCP flow control). A 200 for a chunk means its bytes are in here. */
+export const MSRP_Q_BYTES: i32 = 16384;
+/** Messages one queue holds (queued, going out, or waiting for their last 200). */
+export const MSRP_Q_MSGS: i32 = 48;
+/** Data segments (runs of one message's bytes) one queue holds. */
+export const MSRP_Q_SEGS: i32 = 128;
+/** SEND transactions one queue keeps in flight (the pipelining window, one per chunk). */
+export const MSRP_Q_WINDOW: i32 = 32;
+/** A queue that has had bytes to send or chunks unanswered and made no progress for this long
+ *  is stalled: the chat evicts its member (BYE, "left" with the reason). Configurable at start. */
+export const MSRP_Q_STALL_MS: i32 = 10000;
+/** Bytes a feed step may add to one queue beyond its body bytes (segment headers, a rebuilt CPIM
+ *  header that is longer than the sender's). */
+export const MSRP_Q_SLACK: i32 = 2560;
+
 /** Action records the caller drains after every call. */
 export const MSRP_ACT_MAX: i32 = 256;
 /** Bytes the MSRP session layer writes per call (frames, ids, addresses) before it applies back-pressure. */

@@ -21,6 +21,13 @@
 //   EVENT       one JSON object (an app event, e.g. {"event":"registered",...}) for the app
 //   DATA        (6) content bytes of chat message `id` for the app, in order; the EVENT
 //               {"event":"message","id":id,...} that follows the last piece completes it
+//   RESUME      (7) connection `id` may be read again: the core took fewer bytes than offered
+//               from it earlier (its relay queues were full); offer the rest now. Until then
+//               the host holds the rest and reads no more from that socket (TCP flow control)
+//   SEND_READY  (8) the app's message may go on: a chatSendMore took fewer bytes than offered
+//               earlier; call it again with the rest (nothing to poll)
+//   WAKE        (9) call onTimer(now) as soon as the outbox is drained: the core has frames
+//               ready that did not fit this outbox (never a delay, never repeated by itself)
 // When a record does not fit, it is dropped whole and counted (outboxDropped): a full outbox
 // loses datagrams the way a full socket buffer does; SIP retransmission repairs it over UDP.
 
@@ -35,6 +42,9 @@ export const OUT_EVENT: i32 = 5;
 /** Chat content for the app: id = message number; the bytes follow in order, then the
  *  {"event":"message","id":N,...} EVENT that completes it (assembly/chat/agent_chat.ts). */
 export const OUT_DATA: i32 = 6;
+export const OUT_RESUME: i32 = 7;
+export const OUT_SEND_READY: i32 = 8;
+export const OUT_WAKE: i32 = 9;
 
 /** Bytes of the record header (op, id, addrLen, dataLen). */
 export const OUT_REC_HDR: i32 = 16;
@@ -61,6 +71,26 @@ export function outPush(op: i32, id: i32, addrPtr: usize, addrLen: i32, dataPtr:
   outLen += total;
   return true;
 }
+
+// ---- records written in place (frames built straight into the outbox: no staging copy) ---
+
+/** Where a record's data of up to maxData bytes would go, or 0 when it does not fit now (the
+ *  caller keeps its bytes and tries on a later call; nothing is counted as dropped). Finish it
+ *  with outCommit before any other outbox call. */
+export function outReserve(maxData: i32): usize {
+  if (openAt >= 0 || maxData < 0 || OUT_REC_HDR + maxData + 3 > OUTBOX_CAP - outLen) return 0;
+  return OUTBOX + <usize>(outLen + OUT_REC_HDR);
+}
+/** Commits the record whose dataLen bytes were written at outReserve's pointer. */
+export function outCommit(op: i32, id: i32, dataLen: i32): void {
+  const r = OUTBOX + <usize>outLen;
+  const total = (OUT_REC_HDR + dataLen + 3) & ~3;
+  assert(openAt < 0 && dataLen >= 0 && total <= OUTBOX_CAP - outLen, "outCommit past outReserve");
+  store<u32>(r, <u32>op); store<u32>(r, <u32>id, 4);
+  store<u32>(r, 0, 8); store<u32>(r, <u32>dataLen, 12);
+  outLen += total;
+}
+export function outboxFree(): i32 { return OUTBOX_CAP - outLen; }
 
 // ---- piecewise EVENT records (JSON text built in place) ------------------------------------
 

@@ -127,21 +127,25 @@
 //     the stream position: CLOSE(conn), never a 400 (the corpus check driver reports 400).
 
 import {
-  CONN_RX_CAP, MSRP_HDR_MAX, MSRP_HOLD_CAP, MSRP_MAX_SIZE_DEFAULT,
+  MSRP_IN_MAX, CONN_RX_CAP, MSRP_HDR_MAX, MSRP_HOLD_CAP, MSRP_MAX_SIZE_DEFAULT,
   MSRP_SESS_MAX, MSRP_CONN_MAX, MSRP_CHUNK_SIZE, MSRP_TXN_MAX, MSRP_TXN_TIMEOUT_MS, MSRP_OUT_MAX,
   MSRP_ACT_MAX, MSRP_TX_CAP, MSRP_LOCAL_URI_CAP, MSRP_PATH_CAP, MSRP_SESSID_RANDOM_MIN,
   MSRP_SESSID_RANDOM_MAX, MSRP_MSGID_CAP, MSRP_CTYPE_CAP, MSRP_RELAY_URI_CAP, MSRP_RELAY_CRED_CAP,
-  MSRP_USE_PATH_CAP, MSRP_RELAY_CHALLENGE_CAP, MSRP_RELAY_AUTH_TRIES,
+  MSRP_USE_PATH_CAP, MSRP_RELAY_CHALLENGE_CAP, MSRP_RELAY_AUTH_TRIES, MSRP_IN_IDLE_MS,
 } from "../mem/limits";
 import { putAscii, putU64, eqSpan, eqNoCase } from "../mem/bytes";
 import {
-  MsrpParser, msrpParserAt, msrpReset, msrpFeed, MsrpEvent, MsrpMethod, MSRP_PARSER_BYTES,
+  MsrpParser, msrpParserAt, msrpReset, msrpFeed, msrpInBody, MsrpEvent, MsrpMethod, MSRP_PARSER_BYTES,
   MSRP_HDR_STRIDE, RANGE_STAR, REPORT_YES, REPORT_NO, REPORT_PARTIAL, MsrpHdr,
 } from "../wire/msrp";
 import { msrpErrCode, msrpErrReason, msrpErrFatal, MsrpErr } from "../wire/msrp_err";
 import { MsrpUri, msrpUriParse, msrpPathNth, msrpUriEq, MSRP_URI_SIZE } from "../wire/msrp_uri";
 import { msrpBuildSend, msrpBuildEndLine, msrpBuildResponseTo, msrpBuildReport, msrpBuildBind, msrpBuildAuth } from "../wire/msrp_build";
 import { DigestChallenge, digestParseChallenge, digestBuildAuthorization, DIGEST_CHALLENGE_SIZE } from "../wire/digest";
+import {
+  inAt, inIdPtr, inFind, inNew, inFree, inReset, inChunkCheck, inFirstCheck, inErrCode, inErrReason, inNextOfSession,
+  inIdle, inNextDeadline, inSkip, InErr,
+} from "./inbound";
 
 // ---- public enums ------------------------------------------------------------------------
 
@@ -149,6 +153,8 @@ export const enum MsrpAct {
   None = 0, SendBytes = 1, Connect = 2, Close = 3, DeliverPiece = 4, MessageDone = 5,
   ReportResult = 6, SendFailed = 7, SessionBound = 8, MessageSent = 9, MessageAborted = 10,
   SessionLost = 11, RelayConnect = 12, RelayReady = 13, RelayFailed = 14,
+  /** A response to a SEND this layer did not send (msrp/sendq.ts's): conn, id = tid, code = status. */
+  Response = 15,
 }
 
 /** Relay client states (msrpRelayState). */
@@ -255,6 +261,11 @@ class MConn {
   fPartial: i32;
   /** 1: the connection to our RFC 4976 relay (kept open without sessions). */
   relay: i32;
+  /** Incoming-message record (msrp/inbound.ts) of the current frame, -1 = none. */
+  fMsg: i32;
+  /** 1: the caller holds this connection's input back (its relay queues are full): the
+   *  messages arriving on it are not idle by the sender's fault. */
+  held: i32;
 }
 
 // @ts-ignore: decorator
@@ -262,9 +273,6 @@ class MConn {
 class MSess {
   maxSize: u64;
   remoteMaxSize: u64;
-  /** Incoming message: bytes delivered so far and declared total. */
-  inRecv: u64;
-  inTotal: i64;
   gen: u32;
   state: i32;
   active: i32;
@@ -276,8 +284,6 @@ class MSess {
   remoteLen: i32;
   /** 1: remote path taken from the bind's From-Path, not yet confirmed by SDP. */
   remoteProvisional: i32;
-  inIdLen: i32;
-  inActive: i32;
   bindIdLen: i32;
   /** §8.6 a=accept-types we offered (MSRP_ACCEPT_* bits; 0 = anything) and the type of the
    *  message being received (MSRP_TYPE_*). */
@@ -345,12 +351,12 @@ const RXBUF: usize = memory.data(MSRP_CONN_MAX * CONN_RX_CAP, 8);
 @lazy const CONN_STRIDE: i32 = (<i32>offsetof<MConn>() + 7) & ~7;
 const CONNS: usize = memory.data(MSRP_CONN_MAX * ((<i32>offsetof<MConn>() + 7) & ~7), 8);
 
-// session slot: MSess, local URI, remote path, incoming Message-ID, bind Message-ID
+// session slot: MSess, local URI, remote path, bind Message-ID
 // @ts-ignore: decorator
 @lazy const S_HDR: i32 = (<i32>offsetof<MSess>() + 7) & ~7;
 // @ts-ignore: decorator
-@lazy const S_STRIDE: i32 = (((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP + TID_CAP + 7) & ~7;
-const SESS: usize = memory.data(MSRP_SESS_MAX * ((((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP + 16 + 7) & ~7), 8);
+@lazy const S_STRIDE: i32 = (((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + TID_CAP + 7) & ~7;
+const SESS: usize = memory.data(MSRP_SESS_MAX * ((((<i32>offsetof<MSess>() + 7) & ~7) + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + 16 + 7) & ~7), 8);
 
 // @ts-ignore: decorator
 @lazy const T_STRIDE: i32 = (<i32>offsetof<MTxn>() + 16 + 7) & ~7;
@@ -376,9 +382,7 @@ const U2: MsrpUri = changetype<MsrpUri>(memory.data(MSRP_URI_SIZE, 8));
 // @ts-ignore: decorator
 @inline function remoteOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP); }
 // @ts-ignore: decorator
-@inline function inIdOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP); }
-// @ts-ignore: decorator
-@inline function bindIdOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP + MSRP_MSGID_CAP); }
+@inline function bindIdOf(i: i32): usize { return SESS + <usize>(i * S_STRIDE + S_HDR + MSRP_LOCAL_URI_CAP + MSRP_PATH_CAP); }
 // @ts-ignore: decorator
 @inline function txnAt(i: i32): MTxn { return changetype<MTxn>(TXNS + <usize>(i * T_STRIDE)); }
 // @ts-ignore: decorator
@@ -411,6 +415,7 @@ function initOnce(): void {
   for (let i = 0; i < MSRP_SESS_MAX; i++) { const s = sessAt(i); s.gen = 1; s.state = MsrpSessState.Free; s.conn = -1; }
   for (let i = 0; i < MSRP_TXN_MAX; i++) txnAt(i).used = 0;
   for (let i = 0; i < MSRP_OUT_MAX; i++) { outAt(i).used = 0; outAt(i).gen = 1; }
+  inReset();
 }
 
 // ---- randomness ----------------------------------------------------------------------------
@@ -444,6 +449,9 @@ function randomIdent(dst: usize, n: i32): void {
     x >>= 5;
   }
 }
+
+/** n random ident characters (transaction ids, Message-IDs) for the other MSRP modules. */
+export function msrpRandomIdent(dst: usize, n: i32): void { randomIdent(dst, n); }
 
 /** Base32 of the bits of [p, p+n): ceil(8n/5) characters. Returns the count. */
 function base32(dst: usize, p: usize, n: i32): i32 {
@@ -484,7 +492,9 @@ let actHead: i32 = 0;
 let actCount: i32 = 0;
 let actDropped: i32 = 0;
 let curOp: i32 = 0, curSess: i32 = -1, curConn: i32 = -1, curPtr: u32 = 0, curLen: i32 = 0;
-let curIdPtr: u32 = 0, curIdLen: i32 = 0, curCode: i32 = 0, curOff: f64 = 0;
+let curIdPtr: u32 = 0, curIdLen: i32 = 0, curCode: i32 = 0, curOff: f64 = 0, curMsg: i32 = -1;
+/** Incoming-message record the next push names (DELIVER_PIECE / MESSAGE_DONE / MESSAGE_ABORTED). */
+let pushMsg: i32 = -1;
 
 /** Room one frame-processing step may need (a response + a REPORT with long paths, ids). */
 const STEP_TX: i32 = 6144;
@@ -519,6 +529,8 @@ function push(op: i32, sess: i32, conn: i32, ptr: usize, len: i32, idSrc: usize,
   store<i32>(r, op); store<i32>(r, sess, 4); store<i32>(r, conn, 8); store<u32>(r, <u32>ptr, 12);
   store<i32>(r, len, 16); store<u32>(r, <u32>idPtr, 20); store<i32>(r, idLen, 24); store<i32>(r, code, 28);
   store<f64>(r, off, 32);
+  store<i32>(r, pushMsg, 40);
+  pushMsg = -1;
   actCount++;
 }
 
@@ -526,13 +538,14 @@ export function msrpActCount(): i32 { return actCount; }
 /** Pops the oldest record; returns its op (MsrpAct.None when empty). */
 export function msrpActPop(): i32 {
   if (actCount <= 0) {
-    curOp = MsrpAct.None; curSess = -1; curConn = -1; curPtr = 0; curLen = 0; curIdPtr = 0; curIdLen = 0; curCode = 0; curOff = 0;
+    curOp = MsrpAct.None; curSess = -1; curConn = -1; curPtr = 0; curLen = 0; curIdPtr = 0; curIdLen = 0; curCode = 0; curOff = 0; curMsg = -1;
     return MsrpAct.None;
   }
   const r = ACTQ + <usize>(actHead * ACT_REC);
   curOp = load<i32>(r); curSess = load<i32>(r, 4); curConn = load<i32>(r, 8); curPtr = load<u32>(r, 12);
   curLen = load<i32>(r, 16); curIdPtr = load<u32>(r, 20); curIdLen = load<i32>(r, 24); curCode = load<i32>(r, 28);
   curOff = load<f64>(r, 32);
+  curMsg = load<i32>(r, 40);
   actHead++; if (actHead >= MSRP_ACT_MAX) actHead = 0;
   actCount--;
   return curOp;
@@ -546,6 +559,15 @@ export function msrpActIdPtr(): usize { return <usize>curIdPtr; }
 export function msrpActIdLen(): i32 { return curIdLen; }
 export function msrpActCode(): i32 { return curCode; }
 export function msrpActOffset(): f64 { return curOff; }
+/** Incoming-message record (0..MSRP_IN_MAX-1) of DELIVER_PIECE / MESSAGE_DONE / MESSAGE_ABORTED, else -1:
+ *  a caller keeps its per-message state by it (chunks of several messages interleave, §5.1). */
+export function msrpActMsg(): i32 { return curMsg; }
+/** Declared total of incoming message k (-1: '*' so far). */
+export function msrpMsgTotal(k: i32): i64 { return k < 0 ? -1 : inAt(k).total; }
+/** Incoming message k asked for no failure reports (Failure-Report: no, §7.3.1). */
+export function msrpMsgNoReport(k: i32): bool { return k >= 0 && inAt(k).noReport != 0; }
+/** MSRP_TYPE_* of incoming message k (its first chunk's Content-Type). */
+export function msrpMsgType(k: i32): i32 { return k < 0 ? -1 : inAt(k).type; }
 /** Records lost because the caller did not drain (a caller bug). */
 export function msrpActDropped(): i32 { return actDropped; }
 export function msrpLastError(): i32 { return lastErr; }
@@ -563,7 +585,7 @@ function connNew(hostId: u32): i32 {
     if (c.used != 0) continue;
     c.used = 1; c.hostId = hostId; c.nSess = 0; c.relay = 0;
     c.fSess = -1; c.fDeliver = 0; c.fCode = 0; c.fReport = 0; c.fNoAnswer = 0; c.fPartial = 0;
-    c.fOff = 0; c.fTotal = 0; c.fEnd = 0;
+    c.fOff = 0; c.fTotal = 0; c.fEnd = 0; c.fMsg = -1; c.held = 0;
     msrpReset(parserOf(i));
     return i;
   }
@@ -608,10 +630,9 @@ function sessLoseConn(si: i32): void {
     // only messages that started going out on this connection fail; queued ones wait for a new one
     if (m.frames > 0 || m.inflight > 0) failOut(o, MSRP_CODE_CONN_LOST);
   }
-  // a message cut off with its connection: the app keeps what was delivered (as for '#')
-  if (s.inActive != 0) push(MsrpAct.MessageAborted, h, -1, 0, 0, inIdOf(si), s.inIdLen, MSRP_CODE_CONN_LOST, <f64>s.inRecv);
+  // messages cut off with their connection: the app keeps what was delivered (as for '#')
+  abortIncoming(si, MSRP_CODE_CONN_LOST);
   s.conn = -1;
-  s.inActive = 0;
   if (s.state != MsrpSessState.Failed) s.state = MsrpSessState.Idle;
   push(MsrpAct.SessionLost, h, -1, 0, 0, 0, 0, 0, 0);
 }
@@ -895,7 +916,7 @@ export function msrpSessionCreate(randomPtr: usize, randomLen: i32, hostPtr: usi
   s.localLen = w; s.sessOff = so; s.sessLen = sl;
   s.remoteLen = 0; s.remoteProvisional = 0; s.viaRelay = 0;
   s.maxSize = MSRP_MAX_SIZE_DEFAULT; s.remoteMaxSize = MSRP_MAX_SIZE_DEFAULT;
-  s.inRecv = 0; s.inTotal = 0; s.inIdLen = 0; s.inActive = 0; s.acceptMask = 0; s.inType = 0;
+  s.acceptMask = 0; s.inType = 0;
   randomIdent(bindIdOf(si), TID_LEN); s.bindIdLen = TID_LEN;
   lastErr = MsrpSessErr.Ok;
   return handleOf(si);
@@ -1139,6 +1160,8 @@ export function msrpSessionClose(h: i32): i32 {
   const si = slotOf(h); if (si < 0) return -1;
   for (let o = 0; o < MSRP_OUT_MAX; o++) if (outAt(o).used != 0 && outAt(o).sess == si) freeOut(o);
   for (let t = 0; t < MSRP_TXN_MAX; t++) if (txnAt(t).used != 0 && txnAt(t).sess == si) freeTxn(t);
+  // messages still arriving on it end here (their relays end with '#')
+  abortIncoming(si, MSRP_CODE_CONN_LOST);
   const s = sessAt(si);
   if (s.conn >= 0) {
     const c = connAt(s.conn);
@@ -1661,6 +1684,7 @@ export function msrpOnTimer(now: f64): void {
     if (!room(64, 2)) break;   // the rest fire on the next call
     txnFailed(t, MSRP_CODE_TIMEOUT);
   }
+  abortIdle(now);
   pump();
 }
 
@@ -1674,6 +1698,8 @@ export function msrpNextDeadline(): f64 {
   }
   if (relayTidLen > 0 && relayTxnDeadline >= 0 && (d < 0 || relayTxnDeadline < d)) d = relayTxnDeadline;
   if (relayTidLen == 0 && relayReauthAt >= 0 && (d < 0 || relayReauthAt < d)) d = relayReauthAt;
+  const di = inNextDeadline(inIdleMs);
+  if (di >= 0 && (d < 0 || di < d)) d = di;
   return d;
 }
 
@@ -1828,50 +1854,92 @@ function onHeaders(ci: i32): void {
   // §8 a=max-size, §10 413: "stop sending this message"
   if (p.rangeTotal != RANGE_STAR && <u64>p.rangeTotal > s.maxSize) { respondErr(ci, 413, msrpErrReason(MsrpErr.TooLarge)); return; }
   const answer200 = c.fNoAnswer == 0 && c.fPartial == 0;
+  let k = inFind(si, idp, idl);
   if (p.hasBody == 0) {
     c.fCode = answer200 ? 200 : 0;
-    // §5.1: a chunk may be empty; one that continues the message being received (same
-    // Message-ID, Byte-Range) can end it with '$' or interrupt it with '#' (a sender that
-    // streams learns of the end only after its last '+' chunk)
-    if (s.inActive != 0 && p.rangeStart > 0 && idl > 0 && eqSpan(inIdOf(si), s.inIdLen, idp, idl, false)) {
-      c.fOff = <u64>(p.rangeStart - 1);
-      c.fTotal = p.rangeTotal; c.fEnd = p.rangeEnd;
-      c.fDeliver = 1;
-      c.fReport = p.successReport == REPORT_YES ? 1 : 0;
-      s.inTotal = c.fTotal;
-    }
-    // otherwise an empty SEND (bind / keep-alive, §5.4 / §7.1.1): just the 200
+    // §5.1: a chunk may be empty; one that continues a message being received (same
+    // Message-ID) can end it with '$' or interrupt it with '#' (a sender that streams learns
+    // of the end only after its last '+' chunk). Any other empty SEND is a bind / keep-alive
+    // (§5.4 / §7.1.1): just the 200.
+    if (k < 0 || p.rangeStart <= 0) return;
+    const e = inChunkCheck(k, p.rangeStart, p.rangeEnd, p.rangeTotal);
+    if (e != InErr.Ok) { refuseMessage(ci, k, e); return; }
+    c.fMsg = k;
+    c.fOff = <u64>(p.rangeStart - 1);
+    c.fTotal = p.rangeTotal; c.fEnd = p.rangeEnd;
+    c.fDeliver = 1;
+    c.fReport = p.successReport == REPORT_YES ? 1 : 0;
+    inAt(k).lastMs = lastNow;
     return;
   }
   // §7.1.1: no Byte-Range = the whole message in this chunk (start 1, total unknown: '*')
   const start: i64 = p.rangeStart > 0 ? p.rangeStart : 1;
-  // §7.3 / §8.6: the first chunk of a message names its type; one we did not offer -> 415
-  if (start == 1 && p.iContentType >= 0 && p.method == MsrpMethod.SEND) {
-    const t = typeOf(b, p.valOff(p.iContentType), p.valLen(p.iContentType));
-    const bit = t == MSRP_TYPE_CPIM ? MSRP_ACCEPT_CPIM : t == MSRP_TYPE_TEXT ? MSRP_ACCEPT_TEXT : 0;
-    if (s.acceptMask != 0 && (s.acceptMask & bit) == 0) { respondErr(ci, 415, "Unsupported Media Type"); return; }
+  const end: i64 = p.rangeStart > 0 ? p.rangeEnd : RANGE_STAR;
+  const total: i64 = p.rangeStart > 0 ? p.rangeTotal : RANGE_STAR;
+  if (k < 0) {
+    // a new message: its first chunk starts at byte 1 (a chunk of a message we do not know —
+    // never started, interrupted by '#', or aborted — cannot be placed: 400)
+    const e = inFirstCheck(start, end, total);
+    if (e != InErr.Ok) { respondErr(ci, inErrCode(e), inErrReason(e)); return; }
+    // §7.3 / §8.6: the first chunk of a message names its type; one we did not offer -> 415
+    let t = MSRP_TYPE_OTHER;
+    if (p.iContentType >= 0) {
+      t = typeOf(b, p.valOff(p.iContentType), p.valLen(p.iContentType));
+      const bit = t == MSRP_TYPE_CPIM ? MSRP_ACCEPT_CPIM : t == MSRP_TYPE_TEXT ? MSRP_ACCEPT_TEXT : 0;
+      if (s.acceptMask != 0 && (s.acceptMask & bit) == 0) { respondErr(ci, 415, "Unsupported Media Type"); return; }
+    }
+    k = inNew(si, idp, idl, total, p.failureReport == REPORT_NO, lastNow);
+    if (k < 0) { respondErr(ci, inErrCode(-k), inErrReason(-k)); return; }
+    inAt(k).type = t;
     s.inType = t;
+  } else {
+    const e = inChunkCheck(k, start, end, total);
+    if (e != InErr.Ok) { refuseMessage(ci, k, e); return; }
+    inAt(k).lastMs = lastNow;
   }
+  c.fMsg = k;
   c.fOff = <u64>(start - 1);
-  c.fTotal = p.rangeStart > 0 ? p.rangeTotal : RANGE_STAR;
-  c.fEnd = p.rangeStart > 0 ? p.rangeEnd : RANGE_STAR;
+  c.fTotal = total;
+  c.fEnd = end;
   c.fDeliver = 1;
   c.fCode = answer200 ? 200 : 0;
   c.fReport = p.successReport == REPORT_YES ? 1 : 0;
-  const same = s.inActive != 0 && eqSpan(inIdOf(si), s.inIdLen, idp, idl, false);
-  if (!same) {
-    memory.copy(inIdOf(si), idp, <usize>idl);
-    s.inIdLen = idl; s.inRecv = 0; s.inActive = 1;
+}
+
+/** A chunk that cannot continue message k: answered with its code at once (not 200 then
+ *  dropped), and the message ends here — its receivers get MESSAGE_ABORTED with that code. */
+function refuseMessage(ci: i32, k: i32, e: i32): void {
+  const code = inErrCode(e);
+  respondErr(ci, code, inErrReason(e));
+  abortMessage(k, code);
+}
+
+/** MESSAGE_ABORTED for incoming record k (code 0 = the sender's '#'), and the record is free. */
+function abortMessage(k: i32, code: i32): void {
+  const m = inAt(k);
+  if (m.sess < 0) return;
+  pushMsg = k;
+  push(MsrpAct.MessageAborted, handleOf(m.sess), -1, 0, 0, inIdPtr(k), m.idLen, code, <f64>m.recv);
+  for (let i = 0; i < MSRP_CONN_MAX; i++) {
+    const c = connAt(i);
+    if (c.used != 0 && c.fMsg == k) { c.fMsg = -1; c.fDeliver = 0; }
   }
-  s.inTotal = c.fTotal;
+  inFree(k);
+}
+
+/** Every message session si is receiving ends with MESSAGE_ABORTED(code). */
+function abortIncoming(si: i32, code: i32): void {
+  for (let g = 0, k = inNextOfSession(si, 0); k >= 0 && g < 64; g++, k = inNextOfSession(si, k + 1)) abortMessage(k, code);
 }
 
 function onBody(ci: i32, ptr: usize, len: i32): void {
   const c = connAt(ci);
-  if (c.fDeliver == 0 || c.fSess < 0 || len <= 0) return;
+  if (c.fDeliver == 0 || c.fSess < 0 || c.fMsg < 0 || len <= 0) return;
   const p = parserOf(ci);
   const si = c.fSess;
   const s = sessAt(si);
+  const k = c.fMsg;
+  const m = inAt(k);
   const before = <u64>(p.bodyTotal - <i64>len);
   const offset = c.fOff + before;
   // §8 max-size also holds when the total is '*'; §7.1.1 the body must fit its Byte-Range.
@@ -1883,18 +1951,22 @@ function onBody(ci: i32, ptr: usize, len: i32): void {
     const left: u64 = <i64>before < rangeLen ? <u64>(rangeLen - <i64>before) : 0;
     if (left < room64) { room64 = left; limit = 400; }
   }
+  if (m.total != RANGE_STAR) {
+    // a known total is never passed, whatever the chunk's own range said ('*' end)
+    const left: u64 = <u64>m.total > offset ? <u64>m.total - offset : 0;
+    if (left < room64) { room64 = left; limit = 400; }
+  }
   const fit = <u64>len <= room64 ? len : <i32>room64;
   if (fit > 0) {
     // pieces from the parser's holdback area are overwritten by later feeds in this call: copy them
     let q = ptr;
     if (ptr >= p.hold && ptr < p.hold + <usize>MSRP_HOLD_CAP) { q = txCopy(ptr, fit); if (q == 0) return; }
-    push(MsrpAct.DeliverPiece, handleOf(si), -1, q, fit, inIdOf(si), s.inIdLen, 0, <f64>offset);
-    s.inRecv += <u64>fit;
+    pushMsg = k;
+    push(MsrpAct.DeliverPiece, handleOf(si), -1, q, fit, inIdPtr(k), m.idLen, 0, <f64>offset);
+    m.recv += <u64>fit;
   }
   if (fit < len) {
-    push(MsrpAct.MessageAborted, handleOf(si), -1, 0, 0, inIdOf(si), s.inIdLen, limit, <f64>s.inRecv);
-    s.inActive = 0;
-    c.fDeliver = 0;
+    abortMessage(k, limit);
     c.fCode = c.fNoAnswer != 0 ? 0 : limit;
   }
 }
@@ -1904,30 +1976,42 @@ function onEnd(ci: i32): void {
   const p = parserOf(ci);
   if (p.isRequest == 0) return;
   const si = c.fSess;
-  const code = c.fCode;
-  // §7.2: the response goes out once the whole chunk arrived (errors went out at the headers)
-  if (code != 0) respond(ci, code, code == 200 ? "OK" : (code == 413 ? msrpErrReason(MsrpErr.TooLarge) : "bad request"));
-  if (si < 0 || c.fDeliver == 0) { c.fSess = -1; c.fDeliver = 0; return; }
-  const s = sessAt(si);
-  const h = handleOf(si);
-  if (p.flag == 0x23) {
-    // §5.1 '#': the sender interrupted the message; what arrived was delivered
-    // (the id and count are kept: should the sender resume it after all, the rest continues it)
-    push(MsrpAct.MessageAborted, h, -1, 0, 0, inIdOf(si), s.inIdLen, 0, <f64>s.inRecv);
-  } else if (p.flag == 0x24) {
+  const k = c.fMsg;
+  let code = c.fCode;
+  let flag = p.flag;
+  if (si >= 0 && c.fDeliver != 0 && k >= 0 && flag != 0x23) {
     const got = c.fOff + <u64>p.bodyTotal;
-    // complete = the last chunk reached the total and every byte before it was delivered
-    if ((c.fTotal == RANGE_STAR || <u64>c.fTotal == got) && s.inRecv == got) {
-      push(MsrpAct.MessageDone, h, -1, 0, 0, inIdOf(si), s.inIdLen, 0, <f64>got);
-      s.inActive = 0;
-      // §7.1.3: Success-Report: yes -> REPORT 000 200 covering the whole message
-      if (c.fReport != 0) sendReport(ci, si, got);
+    // §7.1.1: the body fills its Byte-Range; a '$' chunk ends at the total (else bytes are missing)
+    const short = c.fEnd != RANGE_STAR && <i64>got != c.fEnd;
+    const t = inAt(k).total;
+    const early = flag == 0x24 && t != RANGE_STAR && <i64>got != t;
+    if (short || early) {
+      if (code != 0 || c.fPartial != 0) code = c.fNoAnswer != 0 ? 0 : 400;
+      abortMessage(k, 400);
+      flag = 0;
     }
   }
-  c.fSess = -1; c.fDeliver = 0;
+  // §7.2: the response goes out once the whole chunk arrived (errors went out at the headers):
+  // after every piece of it was delivered, so a 200 means the bytes were taken
+  if (code != 0) respond(ci, code, code == 200 ? "OK" : (code == 413 ? msrpErrReason(MsrpErr.TooLarge) : "bad request"));
+  if (si < 0 || c.fDeliver == 0 || c.fMsg < 0) { c.fSess = -1; c.fDeliver = 0; c.fMsg = -1; return; }
+  const m = inAt(k);
+  if (flag == 0x23) {
+    // §5.1 '#': the sender interrupted the message; what arrived was delivered, the rest of it
+    // (should the sender go on anyway) is refused: the record is gone
+    abortMessage(k, 0);
+  } else if (flag == 0x24) {
+    const got = c.fOff + <u64>p.bodyTotal;
+    pushMsg = k;
+    push(MsrpAct.MessageDone, handleOf(si), -1, 0, 0, inIdPtr(k), m.idLen, 0, <f64>got);
+    // §7.1.3: Success-Report: yes -> REPORT 000 200 covering the whole message
+    if (c.fReport != 0) sendReport(ci, si, k, got);
+    inFree(k);
+  }
+  c.fSess = -1; c.fDeliver = 0; c.fMsg = -1;
 }
 
-function sendReport(ci: i32, si: i32, total: u64): void {
+function sendReport(ci: i32, si: i32, k: i32, total: u64): void {
   const p = parserOf(ci);
   const b = p.hdrBuf;
   const tid = TX + <usize>txLen;
@@ -1938,10 +2022,76 @@ function sendReport(ci: i32, si: i32, total: u64): void {
   // To-Path = the SEND's From-Path, From-Path = the URI it was sent to (§7.1.2)
   const n = msrpBuildReport(d, MSRP_TX_CAP - txLen, tid, TID_LEN,
     b + <usize>p.valOff(p.iFromPath), p.valLen(p.iFromPath), b + <usize>p.valOff(p.iToPath), p.valLen(p.iToPath),
-    inIdOf(si), sessAt(si).inIdLen, 1, <i64>total, <i64>total, 200, "OK");
+    inIdPtr(k), inAt(k).idLen, 1, <i64>total, <i64>total, 200, "OK");
   if (n < 0) return;
   txLen += n;
   push(MsrpAct.SendBytes, handleOf(si), <i32>connAt(ci).hostId, d, n, 0, 0, 0, 0);
+}
+
+/**
+ * §7.1.2: a failure REPORT (Status 000 code) to the sender of message id on session h, for
+ * bytes 1-byteEnd: the message (or part of it) that got its 200s could not be delivered (a
+ * recipient gone, the message interrupted or timed out). Only when its Failure-Report allows
+ * (the caller checks). 0, or -1 when the session has no connection or no room.
+ */
+export function msrpSendFailureReport(h: i32, idPtr: usize, idLen: i32, code: i32, byteEnd: i64, now: f64): i32 {
+  enter();
+  if (now >= 0) lastNow = now;
+  const si = slotOf(h); if (si < 0) return -1;
+  const s = sessAt(si);
+  if (s.conn < 0 || s.state != MsrpSessState.Bound || idLen <= 0 || idLen > MSRP_MSGID_CAP) return -1;
+  if (!room(1024 + s.remoteLen + s.localLen, 2)) return -1;
+  const tid = TX + <usize>txLen;
+  randomIdent(tid, TID_LEN);
+  txLen += TID_LEN;
+  const d = TX + <usize>txLen;
+  const st: i64 = byteEnd > 0 ? 1 : 0;
+  const n = msrpBuildReport(d, MSRP_TX_CAP - txLen, tid, TID_LEN, remoteOf(si), s.remoteLen, localOf(si), s.localLen,
+    idPtr, idLen, st, byteEnd, RANGE_STAR, code, code == MSRP_CODE_TIMEOUT ? "Request Timeout" : "not delivered");
+  if (n < 0) return -1;
+  txLen += n;
+  push(MsrpAct.SendBytes, h, <i32>connAt(s.conn).hostId, d, n, 0, 0, 0, 0);
+  return 0;
+}
+
+/** Connection conn's parser is inside a frame's body (its next bytes are body bytes). */
+export function msrpConnInBody(conn: i32): bool {
+  initOnce();
+  const ci = connFind(<u32>conn);
+  return ci >= 0 && msrpInBody(parserOf(ci));
+}
+
+let inIdleMs: f64 = <f64>MSRP_IN_IDLE_MS;
+
+/**
+ * The caller stops (held = true) or resumes reading connection conn. While held, the messages
+ * arriving on it do not go idle; on resume their idle clocks start again from now.
+ */
+export function msrpConnHold(conn: i32, held: bool, now: f64): void {
+  initOnce();
+  const ci = connFind(<u32>conn);
+  if (ci < 0) return;
+  const c = connAt(ci);
+  if ((c.held != 0) == held) return;
+  c.held = held ? 1 : 0;
+  for (let k = 0; k < MSRP_IN_MAX; k++) {
+    const m = inAt(k);
+    if (m.sess >= 0 && sessAt(m.sess).conn == ci) { if (held) inSkip(k); else m.lastMs = now; }
+  }
+}
+/** How long an incoming message may wait for its next chunk before it is aborted (ms). */
+export function msrpSetInIdleMs(ms: i32): void { inIdleMs = ms > 0 ? <f64>ms : <f64>MSRP_IN_IDLE_MS; }
+
+/** Incoming messages idle past inIdleMs: aborted (408), the sender told with a REPORT (§7.1.2). */
+function abortIdle(now: f64): void {
+  for (let g = 0; g < 64; g++) {
+    if (!room(2048, 4)) return;   // the rest go on the next call
+    const k = inIdle(now, inIdleMs, 0);
+    if (k < 0) return;
+    const m = inAt(k);
+    if (m.noReport == 0) msrpSendFailureReport(handleOf(m.sess), inIdPtr(k), m.idLen, MSRP_CODE_TIMEOUT, <i64>m.recv, now);
+    abortMessage(k, MSRP_CODE_TIMEOUT);
+  }
 }
 
 function onResponse(ci: i32): void {
@@ -1960,13 +2110,16 @@ function onResponse(ci: i32): void {
     if (p.status == 200) txnAcked(t); else txnFailed(t, p.status);
     return;
   }
+  // not ours: a response to a frame the send queues (msrp/sendq.ts) wrote on this connection
+  push(MsrpAct.Response, -1, <i32>connAt(ci).hostId, 0, 0, tp, p.tidLen, p.status, 0);
 }
 
 /** Test hook: back to the initial state (every pool empty, queue empty). */
 export function msrpSessReset(): void {
   inited = false;
   initOnce();
-  actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1;
+  actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1; pushMsg = -1;
+  inIdleMs = <f64>MSRP_IN_IDLE_MS;
   rng = 0x243f6a8885a308d3;
   relayState = MsrpRelayState.None; relayConn = -1; usePathLen = 0; relayTidLen = 0; relayReauthAt = -1;
   relayTxnDeadline = -1; relayTries = 0; relayUriLen = 0;

@@ -156,6 +156,9 @@ export function msrpParserAt(store: usize, hdrs: usize, hdrBuf: usize, hdrCap: i
 }
 
 /** Back to the start of a stream (new connection). */
+/** The parser is inside a frame's body (the next bytes are body or its end-line). */
+export function msrpInBody(p: MsrpParser): bool { return p.state == S_BODY; }
+
 export function msrpReset(p: MsrpParser): void {
   frameReset(p);
   p.state = S_IDLE;

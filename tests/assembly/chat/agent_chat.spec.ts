@@ -357,7 +357,7 @@ describe("chat role: participant", () => {
     const ok = find(DGRAM, "SIP/2.0 200 OK");
     expect(ok).toBeGreaterThanOrEqual(0);
     expect(hdr(rData[ok], "CSeq")).toBe("2 BYE");
-    expect(find(EVENT, "{\"event\":\"ended\"}")).toBeGreaterThanOrEqual(0);
+    expect(find(EVENT, "{\"event\":\"ended\",\"reason\":\"host ended the chat\"}")).toBeGreaterThanOrEqual(0);
     const c = find(CLOSE, "");
     expect(c >= 0 && rId[c] == conn).toBe(true);
     expect(chatMembers()).toBe(0);

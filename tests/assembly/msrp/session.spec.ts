@@ -159,6 +159,8 @@ function drain(): void {
       log.push("SENT " + name(h) + " " + id);
     } else if (op == MsrpAct.SessionLost) {
       log.push("LOST " + name(h));
+    } else if (op == MsrpAct.Response) {
+      // a response to a frame this test wrote by hand (the send queues' hook): not ours to log
     } else {
       log.push("?" + op.toString());
     }
@@ -326,12 +328,13 @@ const CORPUS_WANT = [
   "byte-range-end-before-start: c2 400 Byte-Range end before start $",
   "byte-range-start-zero: c2 400 Byte-Range starts at 0 $",
   "chunked-1of3: c2 200 OK $",
-  "chunked-2of3: c2 200 OK $",
-  "chunked-3of3: c2 200 OK $",
+  // fed alone, a chunk that does not start at byte 1 belongs to no message we know (400)
+  "chunked-2of3: c2 400 chunk of an unknown or interrupted message $",
+  "chunked-3of3: c2 400 chunk of an unknown or interrupted message $",
   "endline-tid-mismatch: ABORT B mm1122aa n=8 h=70aced91 code=400",
   "first-line-bare-lf: CLOSE c2 | LOST B",
   "interrupted-chunk: c2 200 OK $ | ABORT B 4sf8h2w9x1 n=64 h=df1f5865",
-  "interrupted-resume: c2 200 OK $",
+  "interrupted-resume: c2 400 chunk of an unknown or interrupted message $",
   "missing-to-path: ",
   "overlong-transaction-id: CLOSE c2 | LOST B",
   "report-failure-413: REPORT A 4sf8h2w9x1 413",
@@ -526,7 +529,7 @@ describe("msrp sessions", () => {
     expect(msrpSessErrCode(msrpLastError())).toBe(413);
   });
 
-  test("'#' abort: delivered so far, then ABORT; a resumed chunk completes the message", () => {
+  test("'#' abort: delivered so far, then ABORT; a chunk after '#' is refused (RFC 4975 §7.1: no further chunks)", () => {
     pair(true, 65536);
     const body64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const f = sendFrame("a8sd7aif", uriB(), uriA(), "4sf8h2w9x1", "1-*/256", "", body64, "#");
@@ -535,8 +538,10 @@ describe("msrp sessions", () => {
     let rest = "";
     for (let i = 0; i < 6; i++) rest += "0123456789abcdef0123456789abcdef";
     const g = sendFrame("b8sd7aif", uriB(), uriA(), "4sf8h2w9x1", "65-256/256", "", rest, "$");
+    log = [];
     feedAll(2, bytes(g), g.length);
-    expect(log[log.length - 1]).toBe("DONE B 4sf8h2w9x1 n=256 h=" + fnv(0x811c9dc5, bytes(rest), 192).toString(16));
+    // the tail is never delivered as if it were the whole message
+    expect(logStr()).toBe("c2 400 chunk of an unknown or interrupted message $");
   });
 
   test("30 s transaction timeout -> SEND_FAILED 408", () => {
@@ -679,11 +684,12 @@ describe("msrp sessions", () => {
     expect(CORPUS[9][0]).toBe("chunked-3of3");
     const w3 = feedAllWays(c3, 2);
     expect(w3.startsWith("c2 200 OK $\nc2 200 OK $\nc2 200 OK $\nDONE B 12339sdqwer n=266 h=")).toBe(true);
-    // interrupted, then resumed (the corpus's reading of '#'): ABORT after 64, DONE at 256
+    // interrupted, then "resumed" (the corpus MANIFEST reads '#' as resumable; RFC 4975 §7.1
+    // says '#' aborts the message and no further chunks follow): ABORT after 64, the tail is 400
     const ir = (CORPUS[12][1] + CORPUS[13][1]).replaceAll(BOB, ub).replaceAll(ALICE, ua);
     expect(CORPUS[13][0]).toBe("interrupted-resume");
     const wir = feedAllWays(ir, 2);
-    expect(wir.startsWith("c2 200 OK $\nABORT B 4sf8h2w9x1 n=64 h=df1f5865\nc2 200 OK $\nDONE B 4sf8h2w9x1 n=256 h=")).toBe(true);
+    expect(wir).toBe("c2 200 OK $\nABORT B 4sf8h2w9x1 n=64 h=df1f5865\nc2 400 chunk of an unknown or interrupted message $");
   });
 
   test("mutated and truncated frames: never a trap, the other side keeps working", () => {
