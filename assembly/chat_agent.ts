@@ -15,7 +15,8 @@
 //   chatAcceptInvite(now) / chatRejectInvite(code, now)   participant
 //   chatLeaveChat(now)                    participant: BYE; host: end the chat (BYE to all)
 //   chatSendBegin(toLen, total, now)      app message: inbox = To AOR (toLen 0 = the room),
-//                                         total = content bytes that chatSendMore will carry
+//                                         total = content bytes that chatSendMore will carry;
+//                                         12 = the members' queues are full: retry on SEND_READY
 //   chatSendMore(len, now): i32           inbox = content bytes; returns how many were taken
 //   chatSendRoomNow(): i32                content bytes chatSendMore would take now
 //   onMsrpAccept(addrLen): i32            an accepted MSRP connection: its id
@@ -65,7 +66,9 @@ export function chatRejectInvite(code: i32, now: f64): i32 { return report(chatR
 export function chatLeaveChat(now: f64): i32 { return report(chatLeave(now)); }
 export function chatSendBegin(toLen: i32, total: f64, now: f64): i32 {
   if (toLen < 0 || toLen > INBOX_CAP || !(total >= 0) || total > 4294967295.0) return report(ChatCmdErr.BadArg);
-  return report(chatSendStart(INBOX, toLen, <i64>total, now));
+  const r = chatSendStart(INBOX, toLen, <i64>total, now);
+  // Wait (12) is flow control, not a failure: the host retries on SEND_READY
+  return r == ChatCmdErr.Wait ? r : report(r);
 }
 export function chatSendMore(len: i32, now: f64): i32 {
   if (len < 0 || len > INBOX_CAP) return -1;

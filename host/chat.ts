@@ -203,8 +203,15 @@ export async function startChat(opt: ChatOptions): Promise<ChatAgent> {
   // one app message at a time goes into the core; later sends queue behind it
   let sending: Promise<void> = Promise.resolve();
   const sendOne = async (bytes: Uint8Array, to: string) => {
-    const b = shim.invoke([enc(to)], ([tl], now) => x.chatSendBegin(tl, bytes.length, now));
-    if (b !== 0) throw new Error(`send refused (${b})`);
+    for (;;) {
+      const ready = new Promise<void>((res) => { readyWait = res; });
+      const b = shim.invoke([enc(to)], ([tl], now) => x.chatSendBegin(tl, bytes.length, now));
+      if (b === 0) break;
+      // 12: every member's queue is full of messages in flight — the core says when (SEND_READY)
+      if (b !== 12) { readyWait = undefined; throw new Error(`send refused (${b})`); }
+      await Promise.race([ready, closedP]);
+      if (closed) throw new Error("send aborted (agent closed)");
+    }
     let off = 0;
     for (;;) {
       const piece = bytes.subarray(off, Math.min(bytes.length, off + core.inboxCap));

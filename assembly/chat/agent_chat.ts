@@ -27,7 +27,7 @@
 // bytes[,private]}, left{member[,reason,code]}, ended{reason}, error{name,code,reason[,member]}.
 
 import {
-  CHAT_MEMBER_MAX, CHAT_AOR_CAP, SRV_ADDR_CAP, SDP_ATTR_MAX, SDP_MEDIA_MAX, OUTBOX_CAP,
+  CHAT_MEMBER_MAX, CHAT_AOR_CAP, SRV_ADDR_CAP, SDP_ATTR_MAX, SDP_MEDIA_MAX, OUTBOX_CAP, MSRP_Q_STALL_MS, MSRP_IN_IDLE_MS,
 } from "../mem/limits";
 import { eqNoCase } from "../mem/bytes";
 import {
@@ -44,7 +44,7 @@ import {
 import {
   msrpSessionCreate, msrpSessionSetRemote, msrpOnConnOpen, msrpOnConnClosed, msrpSessionClose, msrpOnStream,
   msrpOnTimer, msrpNextDeadline, msrpActPop, msrpActSession, msrpActConn, msrpActPtr, msrpActLen, msrpActIdPtr,
-  msrpActIdLen, msrpActCode, msrpActMsg, MsrpAct, msrpSessionConn, msrpSessReset, msrpSessionSetAccept,
+  msrpActIdLen, msrpActCode, msrpActMsg, msrpActAux, MsrpAct, msrpSessionConn, msrpSessReset, msrpSessionSetAccept,
   MSRP_ACCEPT_CPIM, MSRP_ACCEPT_TEXT, msrpSessionSetActive, msrpSessionState, msrpRelaySet, msrpRelayConnOpen,
   msrpRelayState, msrpSessionUseRelay, msrpSessionPath, msrpSessionPathPtr, MsrpRelayState, msrpSetInIdleMs,
   msrpPendingOut, msrpPoll, msrpConnHold, msrpConnInBody,
@@ -82,6 +82,8 @@ export const CHAT_OFFER_NO_SETUP: i32 = 8;
 export const enum ChatCmdErr {
   Ok = 0, NotReady = 1, BadArg = 2, NotHost = 3, NoChat = 4, Full = 5, NoInvite = 6, Busy = 7, Sip = 8, Msrp = 9,
   NoMember = 11,
+  /** Not an error: every queue is full of messages in flight; SEND_READY says when to retry. */
+  Wait = 12,
 }
 // @ts-ignore: decorator
 @lazy const CMD_CODE = memory.data<u16>([0, 500, 400, 403, 481, 486, 481, 486, 503, 503, 500, 404]);
@@ -207,12 +209,16 @@ export function chatStart(base: usize, aorL: i32, srvL: i32, sipL: i32, msrpL: i
   if (r != 0) { uaSetJsonEvents(true); return r + 100; }
   R.isHost = (flags & CHAT_HOST) != 0 ? 1 : 0;
   R.isRoom = 0;
+  stallLimitMs = MSRP_Q_STALL_MS;
+  idleLimitMs = MSRP_IN_IDLE_MS;
   R.offerNoSetup = (flags & CHAT_OFFER_NO_SETUP) != 0 ? 1 : 0;
   R.autoAccept = (flags & CHAT_AUTO_ACCEPT) != 0 ? 1 : 0;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) linkAt(i).state = L_FREE;
   // a restart forgets every MSRP session, connection, queue, relay and notice of the previous run
   msrpSessReset();
   sqReset();
+  sqSetStallMs(R.isHost != 0 ? stallLimitMs : 2 * stallLimitMs);
+  msrpSetInIdleMs(R.isHost != 0 ? idleLimitMs : 2 * idleLimitMs);
   messagesReset();
   noticesReset();
   relayOn = false;
@@ -243,9 +249,16 @@ export function chatStop(): void { R.ready = 0; uaSetJsonEvents(true); }
  * does not come this long is aborted.
  */
 export function chatSetLimits(stallMs: i32, idleMs: i32): void {
-  sqSetStallMs(stallMs);
-  msrpSetInIdleMs(idleMs);
+  stallLimitMs = stallMs > 0 ? stallMs : MSRP_Q_STALL_MS;
+  sqSetStallMs(R.isHost != 0 ? stallLimitMs : 2 * stallLimitMs);
+  idleLimitMs = idleMs > 0 ? idleMs : MSRP_IN_IDLE_MS;
+  msrpSetInIdleMs(R.isHost != 0 ? idleLimitMs : 2 * idleLimitMs);
 }
+/** A participant gives its host twice both limits: the host may rightly hold it back for up to
+ *  one stall limit while it cuts off a slow member, and it is the host that aborts (with '#') a
+ *  relayed message whose sender went quiet. */
+let idleLimitMs: i32 = MSRP_IN_IDLE_MS;
+let stallLimitMs: i32 = MSRP_Q_STALL_MS;
 
 // ---- SDP ------------------------------------------------------------------------------------------
 
@@ -763,7 +776,7 @@ function drainMsrp(now: f64): void {
     if (idl > 64) idl = 64;
     if (idl > 0) memory.copy(IDCOPY, msrpActIdPtr(), <usize>idl);
     const code = msrpActCode();
-    if (op == MsrpAct.DeliverPiece) { onPiece(k, s, IDCOPY, idl, msrpActPtr(), msrpActLen(), now); continue; }
+    if (op == MsrpAct.DeliverPiece) { onPiece(k, s, IDCOPY, idl, msrpActPtr(), msrpActLen(), code, msrpActAux(), now); continue; }
     if (op == MsrpAct.MessageDone) { onDone(k, now); continue; }
     if (op == MsrpAct.MessageAborted) { onAborted(k, code, now); continue; }
     const i = linkBySess(s);

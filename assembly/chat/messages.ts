@@ -24,9 +24,7 @@ import {
 } from "../mem/limits";
 import { eqNoCase } from "../mem/bytes";
 import { outPush, outEventOpen, outEventClose, outStr, outJsonBytes, outDec, outboxFree, OUT_DATA } from "../mem/outbox";
-import {
-  msrpMsgType, msrpMsgTotal, msrpMsgNoReport, msrpSessionConn, msrpSendFailureReport, MSRP_TYPE_TEXT,
-} from "../msrp/session";
+import { msrpSessionConn, msrpSendFailureReport, MSRP_TYPE_TEXT, PIECE_NO_REPORT } from "../msrp/session";
 import {
   sqMsgStart, sqWrite, sqEnd, sqAbort, sqRoom, sqMsgsFree, sqResultPop, sqResQueue, sqResTag, sqResOrigin, sqResCode,
   sqResIdPtr, sqResIdLen, SqResult,
@@ -67,6 +65,8 @@ class InChat {
   noticeOff: i32;
   /** Copies still open (host). */
   copies: i32;
+  /** The sender's declared total (-1: '*'). */
+  total: f64;
   origin: i32;
   originIdLen: i32;
 }
@@ -99,8 +99,9 @@ export function messagesReset(): void {
 
 // ---- incoming ------------------------------------------------------------------------------
 
-/** A piece of incoming message k on session sess (msrp DELIVER_PIECE). */
-export function onPiece(k: i32, sess: i32, id: usize, idl: i32, p: usize, n: i32, now: f64): void {
+/** A piece of incoming message k on session sess (msrp DELIVER_PIECE; info = MSRP_TYPE_* |
+ *  PIECE_NO_REPORT, total = its declared total or -1). */
+export function onPiece(k: i32, sess: i32, id: usize, idl: i32, p: usize, n: i32, info: i32, total: f64, now: f64): void {
   if (k < 0 || k >= MSRP_IN_MAX) return;
   const c = icAt(k);
   if (c.phase == IN_NONE) {
@@ -109,14 +110,14 @@ export function onPiece(k: i32, sess: i32, id: usize, idl: i32, p: usize, n: i32
     const l = linkAt(i);
     if (l.state != L_UP && l.state != L_ANSWERED) { c.phase = IN_DROP; c.link = i; return; }
     c.phase = IN_HDR; c.link = i; c.hdrLen = 0; c.synthLen = 0; c.appMsg = 0; c.appBytes = 0; c.inPrivate = 0;
-    c.fromLen = 0; c.copies = 0;
-    c.origin = msrpMsgNoReport(k) ? -1 : sess;
+    c.fromLen = 0; c.copies = 0; c.total = total;
+    c.origin = (info & PIECE_NO_REPORT) != 0 ? -1 : sess;
     const il = idl < MSRP_MSGID_CAP ? idl : MSRP_MSGID_CAP;
     memory.copy(ORIGIDS + <usize>(k * MSRP_MSGID_CAP), id, <usize>il); c.originIdLen = il;
     for (let t = 0; t < CHAT_MEMBER_MAX; t++) store<i32>(copyAt(k, t), -1);
     // text/plain (our a=accept-types offers it, as simple MSRP clients send it): wrap it in the
     // CPIM header the relay would have had — From = the sender's dialog identity, To = the room
-    if (msrpMsgType(k) == MSRP_TYPE_TEXT) {
+    if ((info & 0xff) == MSRP_TYPE_TEXT) {
       let w = putLit(hdrOf(k), 0, "From: <");
       memory.copy(hdrOf(k) + <usize>w, aorOf(i), <usize>l.aorLen); w += l.aorLen;
       w = putLit(hdrOf(k), w, ">\r\nTo: <");
@@ -205,8 +206,8 @@ function headerDone(k: i32, now: f64): bool {
   c.phase = IN_BODY;
   const out = focusOutPtr(), outLen = focusOutLen();
   // the copy's total: known when the sender declared one (the header changed length)
-  const t0 = msrpMsgTotal(k);
-  const total: i64 = t0 < 0 ? -1 : <i64>outLen + (t0 - <i64>(c.hdrLen - c.synthLen));
+  const t0 = c.total;
+  const total: i64 = t0 < 0 ? -1 : <i64>outLen + (<i64>t0 - <i64>(c.hdrLen - c.synthLen));
   const na = focusActCount();
   let toApp = false;
   for (let a = 0; a < na; a++) {
@@ -404,9 +405,23 @@ let sendHdrLen: i32 = 0;
 let sendHdrDone = false;
 /** A chatSendData took less than offered: SEND_READY goes out when room comes back. */
 let sendWaiting = false;
+/** A sendStart found a target queue without a free message record (SEND_WAIT): SEND_READY
+ *  goes out when every member's queue has one again. */
+let startWaiting = false;
+/** sendStart's answer when the queues cannot take a new message yet (not an error). */
+export const SEND_WAIT: i32 = 12;
+
+/** Every member's queue can take one more message. */
+function recordsFree(): bool {
+  for (let i = 0; i < CHAT_MEMBER_MAX; i++) {
+    const l = linkAt(i);
+    if ((l.state == L_UP || l.state == L_ANSWERED) && l.q >= 0 && sqMsgsFree(l.q) < 1) return false;
+  }
+  return true;
+}
 
 function sendReset(): void {
-  sendActive = false; sendWaiting = false;
+  sendActive = false; sendWaiting = false; startWaiting = false;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) store<i32>(sendAt(i), -1);
 }
 export function sending(): bool { return sendActive; }
@@ -418,6 +433,8 @@ export function sending(): bool { return sendActive; }
  */
 export function sendStart(toP: usize, toLen: i32, total: i64, now: f64): i32 {
   if (sendActive) return 7;
+  // pipelining is bounded by the queues' message records: a full queue means wait, not fail
+  if (!recordsFree()) { startWaiting = true; return SEND_WAIT; }
   // the room URI: the host's own AOR, or (participant) the host the invitation came from
   let roomP: usize = SELF, roomL = R.selfLen;
   let targets = 0, named = 0;
@@ -526,6 +543,11 @@ export function sendData(p: usize, n: i32, now: f64): i32 {
 
 /** True once when an app message that waited for room can go on (the caller sends SEND_READY). */
 export function sendReadyNow(): bool {
+  if (startWaiting) {
+    if (!recordsFree()) return false;
+    startWaiting = false;
+    return true;
+  }
   if (!sendWaiting) return false;
   let open = false;
   for (let i = 0; i < CHAT_MEMBER_MAX; i++) if (load<i32>(sendAt(i)) >= 0) open = true;

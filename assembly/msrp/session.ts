@@ -483,9 +483,9 @@ function slotOf(h: i32): i32 {
 
 // ---- action queue + TX arena ---------------------------------------------------------------
 
-// Record: op, session, conn, ptr, len, idPtr, idLen, code, offset (f64), pad (48 bytes).
-const ACT_REC: i32 = 48;
-const ACTQ: usize = memory.data(MSRP_ACT_MAX * 48, 8);
+// Record: op, session, conn, ptr, len, idPtr, idLen, code, offset (f64), msg, pad, aux (f64): 56 bytes.
+const ACT_REC: i32 = 56;
+const ACTQ: usize = memory.data(MSRP_ACT_MAX * 56, 8);
 const TX: usize = memory.data(MSRP_TX_CAP, 8);
 let txLen: i32 = 0;
 let actHead: i32 = 0;
@@ -495,6 +495,9 @@ let curOp: i32 = 0, curSess: i32 = -1, curConn: i32 = -1, curPtr: u32 = 0, curLe
 let curIdPtr: u32 = 0, curIdLen: i32 = 0, curCode: i32 = 0, curOff: f64 = 0, curMsg: i32 = -1;
 /** Incoming-message record the next push names (DELIVER_PIECE / MESSAGE_DONE / MESSAGE_ABORTED). */
 let pushMsg: i32 = -1;
+/** The next push's aux value (DELIVER_PIECE: the message's declared total). */
+let pushAux: f64 = 0;
+let curAux: f64 = 0;
 
 /** Room one frame-processing step may need (a response + a REPORT with long paths, ids). */
 const STEP_TX: i32 = 6144;
@@ -530,7 +533,8 @@ function push(op: i32, sess: i32, conn: i32, ptr: usize, len: i32, idSrc: usize,
   store<i32>(r, len, 16); store<u32>(r, <u32>idPtr, 20); store<i32>(r, idLen, 24); store<i32>(r, code, 28);
   store<f64>(r, off, 32);
   store<i32>(r, pushMsg, 40);
-  pushMsg = -1;
+  store<f64>(r, pushAux, 48);
+  pushMsg = -1; pushAux = 0;
   actCount++;
 }
 
@@ -546,6 +550,7 @@ export function msrpActPop(): i32 {
   curLen = load<i32>(r, 16); curIdPtr = load<u32>(r, 20); curIdLen = load<i32>(r, 24); curCode = load<i32>(r, 28);
   curOff = load<f64>(r, 32);
   curMsg = load<i32>(r, 40);
+  curAux = load<f64>(r, 48);
   actHead++; if (actHead >= MSRP_ACT_MAX) actHead = 0;
   actCount--;
   return curOp;
@@ -562,12 +567,13 @@ export function msrpActOffset(): f64 { return curOff; }
 /** Incoming-message record (0..MSRP_IN_MAX-1) of DELIVER_PIECE / MESSAGE_DONE / MESSAGE_ABORTED, else -1:
  *  a caller keeps its per-message state by it (chunks of several messages interleave, §5.1). */
 export function msrpActMsg(): i32 { return curMsg; }
-/** Declared total of incoming message k (-1: '*' so far). */
-export function msrpMsgTotal(k: i32): i64 { return k < 0 ? -1 : inAt(k).total; }
-/** Incoming message k asked for no failure reports (Failure-Report: no, §7.3.1). */
-export function msrpMsgNoReport(k: i32): bool { return k >= 0 && inAt(k).noReport != 0; }
-/** MSRP_TYPE_* of incoming message k (its first chunk's Content-Type). */
-export function msrpMsgType(k: i32): i32 { return k < 0 ? -1 : inAt(k).type; }
+/**
+ * DELIVER_PIECE: what the caller needs of its message, carried in the record (the message's
+ * inbound record may already serve the next message by the time the record is drained):
+ * msrpActCode() = MSRP_TYPE_* | PIECE_NO_REPORT, msrpActAux() = declared total (-1: '*').
+ */
+export function msrpActAux(): f64 { return curAux; }
+export const PIECE_NO_REPORT: i32 = 0x100;
 /** Records lost because the caller did not drain (a caller bug). */
 export function msrpActDropped(): i32 { return actDropped; }
 export function msrpLastError(): i32 { return lastErr; }
@@ -1962,7 +1968,8 @@ function onBody(ci: i32, ptr: usize, len: i32): void {
     let q = ptr;
     if (ptr >= p.hold && ptr < p.hold + <usize>MSRP_HOLD_CAP) { q = txCopy(ptr, fit); if (q == 0) return; }
     pushMsg = k;
-    push(MsrpAct.DeliverPiece, handleOf(si), -1, q, fit, inIdPtr(k), m.idLen, 0, <f64>offset);
+    pushAux = <f64>m.total;
+    push(MsrpAct.DeliverPiece, handleOf(si), -1, q, fit, inIdPtr(k), m.idLen, m.type | (m.noReport != 0 ? PIECE_NO_REPORT : 0), <f64>offset);
     m.recv += <u64>fit;
   }
   if (fit < len) {
@@ -2118,7 +2125,7 @@ function onResponse(ci: i32): void {
 export function msrpSessReset(): void {
   inited = false;
   initOnce();
-  actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1; pushMsg = -1;
+  actHead = 0; actCount = 0; actDropped = 0; txLen = 0; lastErr = 0; lastNow = 0; outSeqNext = 1; pushMsg = -1; pushAux = 0;
   inIdleMs = <f64>MSRP_IN_IDLE_MS;
   rng = 0x243f6a8885a308d3;
   relayState = MsrpRelayState.None; relayConn = -1; usePathLen = 0; relayTidLen = 0; relayReauthAt = -1;
