@@ -72,7 +72,7 @@ class Receiver {
   lastAt = 0;
   readonly lat: number[] = [];
   private readonly seen = new Set<number>();
-  private readonly open = new Map<string, { got: number; seq: number; sentAt: number }>();
+  private readonly open = new Map<string, { got: number; head: string }>();
   dupes = 0;
   broken = 0;
   constructor(private readonly size: number) {}
@@ -83,25 +83,24 @@ class Receiver {
     const br = /^(\d+)-(\d+|\*)\/(\d+|\*)$/.exec(f.headers.get("byte-range") ?? "");
     const first = br ? Number(br[1]) : 1;
     let st = this.open.get(id);
-    if (!st || first === 1) {
-      // the marker sits at the start of the payload, after the CPIM header when the host wrapped it
-      const text = f.body.toString("latin1", 0, Math.min(f.body.length, 512));
-      const m = /BENCH#(\d+)#([\d.]+)#/.exec(text);
-      st = { got: 0, seq: m ? Number(m[1]) : -1, sentAt: m ? Number(m[2]) : 0 };
-      this.open.set(id, st);
-    }
+    if (!st || first === 1) { st = { got: 0, head: "" }; this.open.set(id, st); }
+    // the marker sits at the start of the payload, after the CPIM header when the host wrapped
+    // it; a relay may cut a message into chunks anywhere, so the head is gathered across them
+    if (st.head.length < 512) st.head += f.body.toString("latin1", 0, Math.min(f.body.length, 512 - st.head.length));
     st.got += f.body.length;
     if (f.flag === "+") return;
     this.open.delete(id);
-    if (f.flag !== "$" || st.seq < 0) return;
+    const m = /BENCH#(\d+)#([\d.]+)#/.exec(st.head);
+    const seq = m ? Number(m[1]) : -1, sentAt = m ? Number(m[2]) : 0;
+    if (f.flag !== "$" || seq < 0) return;
     const end = br && br[2] !== "*" ? Number(br[2]) : st.got;
     if (st.got !== end || st.got < this.size) { this.broken++; return; }
-    if (this.seen.has(st.seq)) { this.dupes++; return; }
-    this.seen.add(st.seq);
+    if (this.seen.has(seq)) { this.dupes++; return; }
+    this.seen.add(seq);
     this.delivered++;
     this.bytes += this.size;
     this.lastAt = f.at;
-    this.lat.push(f.at - st.sentAt);
+    this.lat.push(f.at - sentAt);
   }
 }
 

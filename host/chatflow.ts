@@ -54,15 +54,23 @@ export interface FlowResult {
   marks: Record<string, number>;
 }
 
+/** Listeners per member: woken by every event the member records (no polling). */
+const eventListeners = new WeakMap<Member, Set<() => void>>();
+function record(m: Member, e: ChatEvent): void {
+  m.events.push(e);
+  for (const l of eventListeners.get(m) ?? []) l();
+}
+
 function waitFor(m: Member, pred: (e: ChatEvent) => boolean, what: string, ms: number): Promise<ChatEvent> {
   const hit = m.events.find(pred);
   if (hit) return Promise.resolve(hit);
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${m.name}: timed out waiting for ${what}; events: ${JSON.stringify(m.events.slice(-8)).slice(0, 800)}`)), ms);
-    const iv = setInterval(() => {
-      const e = m.events.find(pred);
-      if (e) { clearTimeout(t); clearInterval(iv); resolve(e); }
-    }, 2);
+    let ls = eventListeners.get(m);
+    if (!ls) { ls = new Set(); eventListeners.set(m, ls); }
+    const done = () => { clearTimeout(t); ls!.delete(check); };
+    const check = () => { const e = m.events.find(pred); if (e) { done(); resolve(e); } };
+    const t = setTimeout(() => { done(); reject(new Error(`${m.name}: timed out waiting for ${what}; events: ${JSON.stringify(m.events.slice(-8)).slice(0, 800)}`)); }, ms);
+    ls.add(check);
   });
 }
 
@@ -86,7 +94,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
       aor: m.aor, server: server!, transport, host, offerNoSetup: host && opt.offerNoSetup,
       ...(viaRelay ? { msrpRelay: opt.msrpRelay, msrpRelayUser: opt.msrpRelayUser, msrpRelayPassword: opt.msrpRelayPassword } : {}),
       wire: { tap, me: name },
-      onEvent: (e) => { m.events.push(e); if (e.event !== "message") log(`    ${name.padEnd(5)} event ${JSON.stringify(e)}`); },
+      onEvent: (e) => { record(m, e); if (e.event !== "message") log(`    ${name.padEnd(5)} event ${JSON.stringify(e)}`); },
     });
     members.push(m);
     return m;
@@ -102,7 +110,7 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
         server, domain, transport, wire: { tap, me: "Room" },
         onEvent: (e) => {
           if (typeof e.room === "string") room.aor = e.room;
-          if (e.event !== "room") room.events.push(e as unknown as ChatEvent);
+          if (e.event !== "room") record(room, e as unknown as ChatEvent);
           if (e.event !== "message") log(`    Room  event ${JSON.stringify(e)}`);
         },
       });
@@ -168,10 +176,16 @@ export async function runChatFlow(opt: FlowOptions = {}): Promise<FlowResult> {
     await waitFor(alice, (e) => e.event === "ended", "ended", ms);
     await waitFor(host, (e) => e.event === "ended", "ended", ms);
     // the last 200 OK travels back to the host (step 19)
-    const t0 = Date.now();
     const lastOk = () => f200(tap, marks.end, host.name === "Room" ? "Room" : "Bob");
-    while (Date.now() - t0 < ms && !lastOk()) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
+    if (!lastOk()) {
+      await new Promise<void>((res) => {
+        const t = setTimeout(() => { tap.listeners.delete(l); res(); }, ms);
+        const l = () => { if (lastOk()) { clearTimeout(t); tap.listeners.delete(l); res(); } };
+        tap.listeners.add(l);
+      });
+    }
+    // the BYE transactions' last retransmission-free moments: let the sockets settle
+    await new Promise((r) => setTimeout(r, 100));
     return { tap, server, bob, tom, alice, host, serverHosted: sh, big, marks };
   } finally {
     for (const m of members) await m.agent.close();

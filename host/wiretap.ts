@@ -157,7 +157,11 @@ export class WireTap {
     };
     if (dir) r.dir = dir;
     this.records.push(r);
+    for (const l of this.listeners) l(r);
   }
+
+  /** Called with every record as it is added (waiting for a message without polling). */
+  readonly listeners = new Set<(r: WireRecord) => void>();
 }
 
 /** What a SocketHost needs to report its sends (and its receives, when the tap takes them). */

@@ -53,6 +53,7 @@ import { sqReset, sqOpen, sqClose, sqFlush, sqOnResponse, sqOnTimer, sqNextDeadl
 import {
   focusReset, focusCreate, focusInvite, focusJoin, focusLeave, focusEnd, focusActCount, focusAct, ChatActKind,
 } from "./focus";
+import { ChatErr } from "./roster";
 import { SdpView, SdpMedia, sdpViewAt, parseSdp, SdpSetup, SdpConn } from "../wire/sdp";
 import { SdpBuildParams, buildMsrpSdp } from "../wire/sdp_build";
 import {
@@ -365,7 +366,12 @@ export function chatInvite(p: usize, n: i32, now: f64): i32 {
   if (!newSession(i, false)) { linkFree(i, 503); return ChatCmdErr.Msrp; }
   const sl = buildSdp(i, R.offerNoSetup != 0 ? SdpSetup.None : SdpSetup.Passive);
   if (sl <= 0) { linkFree(i, 500); return ChatCmdErr.Msrp; }
-  if (focusInvite(R.chat, <u32>(i + 1), aorOf(i), n) != 0) { linkFree(i, 500); return ChatCmdErr.BadArg; }
+  const fe = focusInvite(R.chat, <u32>(i + 1), aorOf(i), n);
+  if (fe != 0) {
+    linkFree(i, 486);
+    // the roster is full (the host counts as a member), or the AOR is in it already / unusable
+    return fe == ChatErr.PoolFull ? ChatCmdErr.Full : fe == ChatErr.Duplicate ? ChatCmdErr.Busy : ChatCmdErr.BadArg;
+  }
   const c = uaCallStart(aorOf(i), n, SDPBUF, sl, now);
   if (c < 0) { focusLeave(R.chat, <u32>(i + 1)); linkFree(i, 503); drainFocus(now, false); return ChatCmdErr.Sip; }
   l.call = c;
@@ -737,7 +743,18 @@ function drainFocus(now: f64, evicted: bool): void {
 
 const IDCOPY: usize = memory.data(64, 8);
 
+/** drainMsrp never runs inside itself: what the MSRP layer queues while its actions are being
+ *  handled waits for the loop that is running (a nested drain would reorder them). */
+let drainingMsrp = false;
+
 function drainMsrp(now: f64): void {
+  assert(!drainingMsrp, "drainMsrp inside drainMsrp");
+  drainingMsrp = true;
+  drainMsrpOnce(now);
+  drainingMsrp = false;
+}
+
+function drainMsrpOnce(now: f64): void {
   for (let g = 0; g < 8192; g++) {
     const op = msrpActPop();
     if (op == MsrpAct.None) return;
