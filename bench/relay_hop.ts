@@ -1,5 +1,6 @@
-// MSRP relay benchmarks over real loopback sockets: one MSRP hop through our chat host (IM server
-// + a host agent, startChat host) beside one hop through Kamailio's msrp relay module, and the
+// MSRP relay benchmarks over real loopback sockets: one MSRP hop through our chat host (the IM
+// server in this process, the host as its own `chat --host` CLI process, as Kamailio's relay is
+// its own processes) beside one hop through Kamailio's msrp relay module, and the
 // host's fan-out to K recipients. Standalone: `npx tsx bench/relay_hop.ts [--quick]`
 // (BENCH_QUICK=1 works too) prints a table; bench/run.ts can import relayHop / relayFanout.
 //
@@ -25,11 +26,14 @@
 // relayFanout(quick): one raw sender, the host with K raw receivers (1, 3, the most the limits
 //   allow = CHAT_MEMBER_MAX 8 - host - sender = 6, and 7 to show what the host does with one too
 //   many); 128 B messages, W = 32; messages/s delivered per recipient and p50/p99 delivery
-//   latency (send time in the body, one process: one clock).
+//   latency (send time in the body, stamped and read in this process: one clock).
+//   The clients run in this process for both sides; our host's and Kamailio's CPU is their own.
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 import { startServer, type RunningServer } from "../host/server.ts";
-import { startChat, type ChatAgent, type ChatEvent } from "../host/chat.ts";
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { joinRaw, connectMsrp, type MsrpConn, type RawMember, type Frame } from "../tests/integration/raw_member.ts";
 
 export interface Row { name: string; unit: string; ours: number | null; peer: number | null; ratio: number | null; target?: number; note?: string }
@@ -226,29 +230,49 @@ async function measureRun(a: MsrpConn, toPath: string, rx: Receiver[], size: Siz
 
 // ------------------------------------------------------------------------------------ ours
 
-interface Chat { srv: RunningServer; host: ChatAgent; members: RawMember[]; refused: string[]; close(): Promise<void> }
+interface Chat { srv: RunningServer; members: RawMember[]; refused: string[]; close(): Promise<void> }
 
-/** IM server + host agent + k raw members (joined one by one, each bounded); keeps those that joined. */
+/**
+ * IM server (in this process) + the chat host as its own process (the `chat --host` CLI, as a
+ * handset host runs: it gets its own core, like each Kamailio process) + k raw members, which
+ * register first and are then invited; keeps those that joined.
+ */
 async function startChatWith(k: number): Promise<Chat> {
   const srv = await startServer({ listen: "127.0.0.1:0", domain: "example.test" });
-  const events: ChatEvent[] = [];
-  const host = await startChat({ aor: "sip:host@example.test", server: srv.sip, host: true, onEvent: (e) => { if (e.event !== "message") events.push(e); } });
   const members: RawMember[] = [], refused: string[] = [];
-  const close = async () => { for (const m of members) m.close(); await host.close(); await srv.close(); };
-  try {
-    if (!(await until(() => events.some((e) => e.event === "registered"), 5000))) throw new Error("host did not register");
-    for (let i = 0; i < k; i++) {
-      const m = await joinRaw({ aor: `sip:m${i}@example.test`, server: srv.sip });
-      const r = host.invite(m.aor);
-      if (r !== 0) { refused.push(`${m.aor}: invite() = ${r}`); m.close(); continue; }
-      const ok = await Promise.race([m.joined.then(() => true, () => false), sleep(3000).then(() => false)]);
-      if (!ok) { refused.push(`${m.aor}: not joined (${m.sipLog.filter((x) => !x.isRequest).map((x) => x.status).join(",") || "no SIP answer"}; host events ${events.filter((e) => e.event === "error").map((e) => JSON.stringify(e)).join(" ")})`); m.close(); continue; }
-      members.push(m);
-      await until(() => events.some((e) => e.event === "joined" && e.member === m.aor), 2000);
+  const pending: RawMember[] = [];
+  let child: ChildProcess | undefined;
+  const close = async () => {
+    for (const m of [...members, ...pending]) m.close();
+    if (child && child.exitCode === null) {
+      child.kill("SIGTERM");
+      await Promise.race([new Promise((r) => child!.once("exit", r)), sleep(2000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
     }
-    await sleep(100); // roster notices settle
+    await srv.close();
+  };
+  try {
+    for (let i = 0; i < k; i++) pending.push(await joinRaw({ aor: `sip:m${i}@example.test`, server: srv.sip }));
+    const errors: string[] = [];
+    child = spawn(process.execPath, [...(process.env.RELAY_HOST_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.RELAY_HOST_PROF}`] : []), "--import", "tsx", path.join(repoRoot, "host/cli.ts"), "chat", "--aor", "sip:host@example.test",
+      "--server", srv.sip, "--json", "--host", "--invite", pending.map((m) => m.aor).join(",")], { cwd: repoRoot, stdio: ["pipe", "pipe", "ignore"] });
+    // the host's own app shows every message (it is a member): its output is read and dropped,
+    // except error events, which say why a member was refused
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString("utf8");
+      const lines = buf.split("\n"); buf = lines.pop() ?? "";
+      for (const l of lines) if (l.includes('"event":"error"')) errors.push(l);
+    });
+    for (const m of pending) {
+      const ok = await Promise.race([m.joined.then(() => true, () => false), sleep(8000).then(() => false)]);
+      if (ok) members.push(m);
+      else { refused.push(`${m.aor}: not joined (${errors.join(" ") || "no error event"})`); m.close(); }
+    }
+    pending.length = 0;
+    await sleep(200); // roster notices settle
   } catch (e) { await close(); throw e; }
-  return { srv, host, members, refused, close };
+  return { srv, members, refused, close };
 }
 
 async function oursHop(size: Size, quick: boolean): Promise<RunOut> {
