@@ -8,7 +8,7 @@
 // roster notices (RFC 4575 body), BYE (§15.1), mutated / truncated MSRP, and the host side.
 import {
   chatStart, chatDatagram, chatMsrpStream, chatMsrpOpen, chatMsrpClosed, chatInvite, chatMembers, chatSetRelay,
-  chatRelayState,
+  chatRelayState, chatSetLimits, chatTimer,
 } from "../../../assembly/chat/agent_chat";
 import { msrpSessionsActive, msrpConnsActive } from "../../../assembly/msrp/session";
 import { OUTBOX } from "../../../assembly/mem/regions";
@@ -462,5 +462,143 @@ describe("chat role: host", () => {
     expect(count(CONNECT, "")).toBe(0);
     expect(count(DGRAM, "SIP/2.0 500")).toBe(0);
     expect(count(DGRAM, "SIP/2.0 200")).toBe(1);
+  });
+});
+
+// ---- the relay on a virtual clock (issue 10): stall eviction and the idle abort, no sockets -----
+// The host (bob) with two members joined by hand: each binds over its own MSRP connection and
+// answers the INVITE through the fake server. `now` only moves when the test says so.
+
+/** A member joined to the host chat by hand; returns its connection id and MSRP path. */
+function hostAdd(name: string, port: i32): string {
+  const aor = put(IN, "sip:" + name + "@d");
+  expect(chatInvite(IN, aor, now)).toBe(0);
+  const k = find(DGRAM, "INVITE sip:" + name + "@d SIP/2.0");
+  expect(k).toBeGreaterThanOrEqual(0);
+  const inv = rData[k];
+  const hostPath = sdpAttr(inv, "path");
+  forget();
+  const path = "msrp://127.0.0.1:" + port.toString() + "/" + name + "sess;tcp";
+  const c = chatMsrpOpen();
+  const n = put(MB, "MSRP b" + name + " SEND\r\nTo-Path: " + hostPath + "\r\nFrom-Path: " + path
+    + "\r\nMessage-ID: bind" + name + "\r\nByte-Range: 1-0/0\r\n-------b" + name + "$\r\n");
+  expect(feed(c, n, 4096)).toBe(n);
+  forget();
+  const sdp = "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message " + port.toString() + " TCP/MSRP *\r\n"
+    + "a=accept-types:message/cpim text/plain\r\na=path:" + path + "\r\na=setup:active\r\n";
+  sipIn(withBody("SIP/2.0 200 OK\r\n" + vias(inv) + "Record-Route: <sip:127.0.0.1:5060;lr>\r\nFrom: " + hdr(inv, "From")
+    + "\r\nTo: " + hdr(inv, "To") + ";tag=" + name + "tag\r\nCall-ID: " + hdr(inv, "Call-ID") + "\r\nCSeq: " + hdr(inv, "CSeq")
+    + "\r\nContact: <sip:" + name + "@127.0.0.1:5090>\r\n", "application/sdp", sdp));
+  expect(find(EVENT, "{\"event\":\"joined\",\"member\":\"sip:" + name + "@d\"}")).toBeGreaterThanOrEqual(0);
+  memberConn = c; memberHostPath = hostPath;
+  hmConns.push(c); hmPaths.push(path); hmHostPaths.push(hostPath);
+  // every member answers the roster notices of this join: their queues are idle again
+  const fs: string[] = [], cs: i32[] = [];
+  take();
+  for (let i = 0; i < rOp.length; i++) if (rOp[i] == STREAM && rData[i].indexOf(" SEND\r\n") > 0) { fs.push(rData[i]); cs.push(rId[i]); }
+  forget();
+  for (let i = 0; i < fs.length; i++) {
+    const m = hmConns.indexOf(cs[i]);
+    if (m < 0) continue;
+    const tid = fs[i].substring(5, fs[i].indexOf(" ", 5));
+    const k = put(MB, "MSRP " + tid + " 200 OK\r\nTo-Path: " + hmHostPaths[m] + "\r\nFrom-Path: " + hmPaths[m] + "\r\n-------" + tid + "$\r\n");
+    expect(feed(cs[i], k, 4096)).toBe(k);
+  }
+  forget();
+  return path;
+}
+let memberConn: i32 = -1;
+let memberHostPath = "";
+let hmConns: i32[] = [], hmPaths: string[] = [], hmHostPaths: string[] = [];
+
+/** A whole text/plain SEND from a member (path) to the host on connection c. */
+function memberSend(c: i32, hostPath: string, path: string, tid: string, msgId: string, body: string, range: string, flag: string): i32 {
+  const n = put(MB, "MSRP " + tid + " SEND\r\nTo-Path: " + hostPath + "\r\nFrom-Path: " + path + "\r\nMessage-ID: " + msgId
+    + "\r\nByte-Range: " + range + "\r\nContent-Type: text/plain\r\n\r\n" + body + "\r\n-------" + tid + flag + "\r\n");
+  return feed(c, n, 65536);
+}
+/** The frames on connection c that begin with pre and contain `has` (and end with `end`). */
+function framesOn(c: i32, pre: string, has: string = "", end: string = ""): string[] {
+  take();
+  const out: string[] = [];
+  for (let i = 0; i < rOp.length; i++) {
+    if (rOp[i] != STREAM || rId[i] != c || !rData[i].startsWith(pre)) continue;
+    if (has.length > 0 && rData[i].indexOf(has) < 0) continue;
+    if (end.length > 0 && !rData[i].endsWith(end)) continue;
+    out.push(rData[i]);
+  }
+  return out;
+}
+
+describe("chat role: the relay on a virtual clock", () => {
+  test("a member that answers nothing is evicted at the stall limit; the others keep getting messages", () => {
+    start("sip:bob@d", 1);
+    hmConns = []; hmPaths = []; hmHostPaths = [];
+    chatSetLimits(2000, 0);
+    const tomPath = hostAdd("tom", 2857); const tomConn = memberConn; const hp1 = memberHostPath;
+    const amyPath = hostAdd("amy", 2858); const amyConn = memberConn; const hp2 = memberHostPath;
+    // amy sends; tom gets relayed copies but never answers one
+    for (let i = 0; i < 40; i++) {
+      const tid = "am" + i.toString() + "xx";
+      expect(memberSend(amyConn, hp2, amyPath, tid, "amymsg" + i.toString(), "hello " + i.toString(), "1-" + (6 + i.toString().length).toString() + "/" + (6 + i.toString().length).toString(), "$")).toBeGreaterThan(0);
+    }
+    const toTom = framesOn(tomConn, "MSRP ", "hello ");
+    expect(toTom.length).toBeGreaterThan(0);
+    expect(framesOn(amyConn, "MSRP am").length).toBe(40);           // every SEND of amy got its answer
+    forget();
+    now += 1999; chatTimer(now);
+    expect(count(EVENT, "{\"event\":\"left\"")).toBe(0);            // not yet
+    now += 1; chatTimer(now);
+    const left = find(EVENT, "{\"event\":\"left\",\"member\":\"sip:tom@d\",\"reason\":\"evicted: stalled\",\"code\":408}");
+    expect(left).toBeGreaterThanOrEqual(0);
+    expect(find(DGRAM, "BYE sip:tom@127.0.0.1:5090 SIP/2.0")).toBeGreaterThanOrEqual(0);
+    const cl = find(CLOSE, "");
+    expect(cl >= 0 && rId[cl] == tomConn).toBe(true);                // its MSRP connection closes
+    // amy is told with a roster notice (state deleted)
+    const notice = framesOn(amyConn, "MSRP ", "state=\"deleted\"");
+    expect(notice.length).toBe(1);
+    expect(chatMembers()).toBe(1);
+    forget();
+    // the chat goes on: amy's next message is answered and shown to the host's app
+    expect(memberSend(amyConn, hp2, amyPath, "amlast", "amylast", "after", "1-5/5", "$")).toBeGreaterThan(0);
+    expect(framesOn(amyConn, "MSRP amlast 200").length).toBe(1);
+    expect(find(EVENT, "{\"event\":\"message\",\"from\":\"sip:amy@d\"")).toBeGreaterThanOrEqual(0);
+    expect(hp1.length).toBeGreaterThan(0);
+    expect(tomPath.length).toBeGreaterThan(0);
+  });
+
+  test("a '+' chunk never continued: at the idle limit '#' to the recipients, REPORT 408 to the sender", () => {
+    start("sip:bob@d", 1);
+    hmConns = []; hmPaths = []; hmHostPaths = [];
+    chatSetLimits(0, 1500);
+    hostAdd("tom", 2857); const tomConn = memberConn;
+    const amyPath = hostAdd("amy", 2858); const amyConn = memberConn; const hp2 = memberHostPath;
+    forget();
+    expect(memberSend(amyConn, hp2, amyPath, "stk1", "stuck001", "part one ", "1-9/20", "+")).toBeGreaterThan(0);
+    expect(framesOn(amyConn, "MSRP stk1 200").length).toBe(1);       // taken: answered at once
+    const first = framesOn(tomConn, "MSRP ", "part one");
+    expect(first.length).toBe(1);
+    expect(first[0].endsWith("+\r\n")).toBe(true);
+    const tomMsgId = hdr(first[0], "Message-ID");
+    // meanwhile another message of amy's goes through whole (chunks interleave, RFC 4975 §5.1)
+    expect(memberSend(amyConn, hp2, amyPath, "oth1", "other001", "other", "1-5/5", "$")).toBeGreaterThan(0);
+    const other = framesOn(tomConn, "MSRP ", "other", "$\r\n");
+    expect(other.length).toBe(1);
+    forget();
+    now += 1499; chatTimer(now);
+    expect(framesOn(tomConn, "MSRP ").length).toBe(0);
+    now += 1; chatTimer(now);
+    const hash = framesOn(tomConn, "MSRP ", "Message-ID: " + tomMsgId + "\r\n");
+    expect(hash.length).toBe(1);
+    expect(hash[0].endsWith("#\r\n")).toBe(true);                      // never shown as complete
+    const rep = framesOn(amyConn, "MSRP ", " REPORT\r\n");
+    expect(rep.length).toBe(1);
+    expect(hdr(rep[0], "Message-ID")).toBe("stuck001");
+    expect(hdr(rep[0], "Status").startsWith("000 408")).toBe(true);
+    expect(find(EVENT, "{\"event\":\"error\",\"name\":\"message_aborted\",\"code\":408")).toBeGreaterThanOrEqual(0);
+    // the rest of it, late: refused (the message is gone)
+    forget();
+    expect(memberSend(amyConn, hp2, amyPath, "stk2", "stuck001", "part two, la", "10-20/20", "$")).toBeGreaterThan(0);
+    expect(framesOn(amyConn, "MSRP stk2 400").length).toBe(1);
   });
 });
